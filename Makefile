@@ -1,0 +1,36 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+# uv is taken from PATH, or installed once into .tools/ with the system Python's pip.
+
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+EXAMPLES := examples/daraa-crossing.txt examples/idlib-strikes.html examples/briefs.jsonl
+
+.PHONY: demo test install bench schema clean
+
+demo: install
+	$(BIN)/sitrep analyze $(EXAMPLES)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --all-extras
+	@touch $@
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet "uv==0.13.8"
+
+# Regenerate the committed JSON Schema after changing model.py (a test fails while it is stale).
+schema: install
+	$(BIN)/sitrep schema --out schema/report.schema.json
+
+bench: install
+	$(BIN)/python bench/throughput.py
+
+clean:
+	rm -rf $(VENV) .tools .pytest_cache
