@@ -1,0 +1,1 @@
+"""Knowledge written by the project: registries, gazetteer additions, lexicons (YAML)."""
