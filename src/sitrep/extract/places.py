@@ -1,0 +1,317 @@
+"""Places: toponyms found in the text and resolved to coordinates.
+
+spaCy's entity labels are a hint, not a gate: the small English model tags Daraa as ORG,
+Quneitra as PERSON and Aleppo as NORP. Candidates are every named entity plus runs of
+capitalised words that the gazetteer knows; each is kept when the gazetteer and the context agree
+("in X", "X province", "the town of X", a list of places), and dropped when the words around it
+make it an actor ("Washington warned", "in coordination with Moscow") or a common word.
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from ..resolve.gazetteer import Gazetteer, default as default_gazetteer
+from ..resolve.places import PlaceResolver, Toponym
+from .spans import slug, trim
+
+NON_PLACE_LABELS = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL",
+                    "LAW", "LANGUAGE", "WORK_OF_ART", "EVENT", "PRODUCT"}
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
+LOCATIVE_PREPS = {"in", "near", "from", "to", "at", "into", "towards", "toward", "outside",
+                  "around", "across", "through", "via", "across", "inside", "throughout",
+                  "between", "of", "on", "off", "along", "north", "south", "east", "west",
+                  "northern", "southern", "eastern", "western", "central", "within", "over",
+                  "reach", "entered", "liberate", "captured"}
+HINT_AFTER = {
+    "province": "admin1", "governorate": "admin1", "oblast": "admin1", "state": "admin1",
+    "region": "region", "countryside": "region", "district": "admin2", "county": "admin2",
+    "parish": "admin2", "city": "settlement", "town": "settlement", "village": "settlement",
+    "crossing": "crossing", "camp": "camp", "highway": "road", "road": "road",
+    "motorway": "road",
+}
+HINT_BEFORE = {"city": "settlement", "town": "settlement", "village": "settlement",
+               "province": "admin1", "governorate": "admin1", "state": "admin1",
+               "region": "region", "capital": "settlement", "suburb": "settlement",
+               "port": "settlement", "district": "admin2"}
+#: Verbs and nouns that make a country or capital an actor: "Washington warned", "Moscow's
+#: support". Shared in spirit with the actors extractor (metonymy).
+AGENT_VERBS = {"say", "warn", "decide", "allow", "refuse", "announce", "accuse", "deny",
+               "insist", "reject", "agree", "threaten", "demand", "urge", "call", "want",
+               "support", "oppose", "claim", "condemn", "respond", "vow", "pledge", "promise",
+               "tell", "ask", "believe", "hope", "seek", "need", "prefer", "plan", "intend",
+               "order", "send", "deploy", "sanction", "impose", "approve", "veto", "negotiate",
+               "sign", "recognise", "recognize", "protest", "welcome", "criticise", "criticize",
+               "blame", "expect", "fear", "consider", "argue", "stress", "confirm", "suggest",
+               "have", "pay", "care", "protect", "accept", "fund", "arm", "back", "help"}
+AGENT_NOUNS = {"support", "decision", "policy", "position", "warning", "attitude", "stance",
+               "response", "government", "officials", "administration", "interests",
+               "interest", "demand", "plan", "strategy", "intervention", "involvement", "view",
+               "role", "ally", "allies", "envoy", "ambassador", "embassy", "foreign", "move"}
+#: Nouns after a country adjective or name that denote actors, not the place ("US forces").
+ACTOR_HEADS = {"army", "forces", "force", "troops", "soldiers", "military", "government",
+               "officials", "official", "minister", "ministry", "president", "authorities",
+               "police", "navy", "jets", "warplanes", "aircraft", "helicopters", "regime",
+               "leader", "leaders", "delegation", "diplomats", "embassy", "intelligence",
+               "observers", "coalition", "state", "department", "administration", "citizens",
+               "people", "spokesman", "spokesperson", "commander", "general", "rebels",
+               "militia", "militias", "fighters", "opposition", "resistance", "parliament",
+               "counterpart", "envoy", "ambassador", "media", "agency", "company", "team"}
+COMMON_WORDS = {"of", "said", "will", "may", "can", "mobile", "reading", "nice", "bath",
+                "orange", "victoria", "union", "university", "national", "international",
+                "world", "general", "president", "minister", "army", "police", "city", "state",
+                "north", "south", "east", "west", "god", "allah", "mr", "mrs", "ms", "dr",
+                "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+                "january", "february", "march", "april", "june", "july", "august",
+                "september", "october", "november", "december", "christmas", "easter",
+                "ramadan", "eid", "resistance", "republic", "kingdom", "the", "and", "but",
+                "thus", "however", "therefore", "moreover", "simultaneously", "interestingly",
+                "surprisingly", "after", "before", "during", "just", "only", "also", "home",
+                "page", "news", "comments", "share", "more", "read", "click"}
+MAX_NGRAM = 5
+
+
+def _capitalised(tok: Token) -> bool:
+    return tok.text[:1].isupper() or (tok.lower_ in {"al", "el", "ad", "as", "ash", "ar", "an",
+                                                      "az", "at", "bin", "ibn", "abu", "umm",
+                                                      "de", "du", "la", "le", "del", "of",
+                                                      "-", "al-", "el-"})
+
+
+def _ngrams(doc: Doc, taken: list[bool]) -> list[Span]:
+    """Runs of capitalised words (with name particles inside) not already taken, as n-grams."""
+    spans = []
+    i = 0
+    n = len(doc)
+    while i < n:
+        if taken[i] or not doc[i].text[:1].isupper() or doc[i].is_punct:
+            i += 1
+            continue
+        j = i
+        while j < n and not taken[j] and (_capitalised(doc[j]) or doc[j].text in {"-", "'", "’"}):
+            j += 1
+        # Trim trailing particles and hyphens.
+        while j > i and not doc[j - 1].text[:1].isupper():
+            j -= 1
+        for a in range(i, j):
+            if not doc[a].text[:1].isupper():
+                continue
+            for b in range(a + 1, min(j, a + MAX_NGRAM) + 1):
+                if doc[b - 1].text[:1].isupper():
+                    spans.append(doc[a:b])
+        i = max(j, i + 1)
+    return spans
+
+
+def _hint(span: Span) -> str | None:
+    doc = span.doc
+    if span.end < len(doc):
+        nxt = doc[span.end].lower_
+        if nxt in HINT_AFTER:
+            return HINT_AFTER[nxt]
+        if nxt == "border" and span.end + 1 < len(doc) and doc[span.end + 1].lower_ == "crossing":
+            return "crossing"
+    if span.start >= 2 and doc[span.start - 1].lower_ == "of":
+        before = doc[span.start - 2].lower_
+        if before in HINT_BEFORE:
+            return HINT_BEFORE[before]
+    return None
+
+
+def _within(span: Span) -> str | None:
+    """'Alexandria, La.' / 'Homs, Syria': the capitalised words after a comma, if any."""
+    doc = span.doc
+    k = span.end
+    if k + 1 < len(doc) and doc[k].text == "," and doc[k + 1].text[:1].isupper():
+        e = k + 1
+        while e < len(doc) and e < k + 4 and (doc[e].text[:1].isupper() or doc[e].text == "."):
+            e += 1
+        return doc[k + 1:e].text
+    return None
+
+
+def _locative(span: Span) -> bool:
+    doc = span.doc
+    prev = doc[span.start - 1] if span.start > 0 else None
+    if prev is not None and prev.lower_ == "the" and span.start > 1:
+        prev = doc[span.start - 2]
+    if prev is not None and prev.lower_ in LOCATIVE_PREPS:
+        return True
+    if prev is not None and prev.text in {",", "and", "or", "/"}:
+        return True  # in a list: the list's other items decide through the resolver
+    return _hint(span) is not None or (span.end < len(doc) and doc[span.end].text in {",", "and"})
+
+
+def _metonymic(span: Span) -> bool:
+    """A country or capital standing for its government: subject of an agent verb, possessor of
+    an agent noun, or in "in coordination with X" / "between X and Y" (talks)."""
+    root = span.root
+    head = root.head
+    if root.dep_ in {"nsubj", "nsubjpass"} and head.lemma_.lower() in AGENT_VERBS:
+        return True
+    if root.dep_ == "poss" and head.lemma_.lower() in AGENT_NOUNS:
+        return True
+    if root.dep_ == "pobj" and head.lower_ == "with" and head.head.lower_ in {"coordination",
+                                                                                 "cooperation",
+                                                                                 "talks",
+                                                                                 "agreement"}:
+        return True
+    if root.dep_ == "conj" and root.head.dep_ in {"nsubj"} and root.head.head.lemma_.lower() in AGENT_VERBS:
+        return True
+    return False
+
+
+def _actor_modifier(span: Span) -> bool:
+    """'US forces', 'the Syrian army', 'Russian observers': the place names an actor's nationality."""
+    doc = span.doc
+    if span.end < len(doc):
+        nxt = doc[span.end]
+        if nxt.lower_ in ACTOR_HEADS or nxt.lower_ in {"air", "special", "armed", "defence",
+                                                        "defense", "foreign", "security"}:
+            return True
+    # "Russian, Turkish and Iranian observers": follow a chain of modifiers and conjuncts up to
+    # the noun they modify.
+    tok = span.root
+    for _ in range(5):
+        if tok.dep_ not in {"amod", "compound", "conj", "nmod"} or tok.head is tok:
+            break
+        tok = tok.head
+        if tok.lower_ in ACTOR_HEADS:
+            return True
+    return False
+
+
+class PlaceFinder:
+    def __init__(self, gazetteer: Gazetteer | None = None):
+        self.gazetteer = gazetteer or default_gazetteer()
+        self.resolver = PlaceResolver(self.gazetteer)
+
+    def __call__(self, doc: Doc) -> Doc:
+        from . import records
+
+        toponyms = self.find(doc)
+        self.resolver.resolve(toponyms)
+        records(doc)["places"] = self.to_records(toponyms)
+        return doc
+
+    # -- finding -------------------------------------------------------------------------------
+    def find(self, doc: Doc) -> list[Toponym]:
+        taken = [False] * len(doc)
+        chosen: list[Span] = []
+        ent_spans = []
+        for ent in doc.ents:
+            if ent.label_ in NON_PLACE_LABELS:
+                continue
+            span = trim(ent)
+            if not span.text.strip():
+                continue
+            ent_spans.append((span, ent.label_))
+        # Entity texts and n-grams are checked against the index in one batch.
+        grams = _ngrams(doc, [False] * len(doc))
+        known = self.gazetteer.known_keys({s.text for s, _ in ent_spans} | {g.text for g in grams})
+
+        for span, label in ent_spans:
+            if label in PLACE_LABELS and span.text not in known and any(
+                    g.text in known for g in grams if span.start <= g.start and g.end <= span.end):
+                continue  # "Gaziantep Turkey": let the known names inside it be found one by one
+            if self._keep_entity(span, label, span.text in known):
+                chosen.append(span)
+                for i in range(span.start, span.end):
+                    taken[i] = True
+            elif label in {"PERSON", "ORG"}:
+                # Don't look for places inside people's and organisations' names.
+                for i in range(span.start, span.end):
+                    taken[i] = True
+        for g in sorted(grams, key=lambda g: (-(g.end - g.start), g.start)):
+            if g.text not in known or any(taken[i] for i in range(g.start, g.end)):
+                continue
+            if self._keep_ngram(g):
+                chosen.append(g)
+                for i in range(g.start, g.end):
+                    taken[i] = True
+        chosen.sort(key=lambda s: s.start)
+        sent_of = {}
+        for k, sent in enumerate(doc.sents):
+            sent_of[sent.start] = k
+        out = []
+        for s in chosen:
+            out.append(Toponym(start=s.start_char, end=s.end_char, text=s.text, hint=_hint(s),
+                               within=_within(s), sentence=sent_of.get(s.sent.start, 0)))
+        return out
+
+    def _keep_entity(self, span: Span, label: str, known: bool) -> bool:
+        if _metonymic(span) or _actor_modifier(span):
+            return False
+        if label in PLACE_LABELS:
+            return True
+        if not known:
+            return False
+        if span.text.lower() in COMMON_WORDS:
+            return False
+        if label == "NORP":
+            # A demonym as an adjective of a place noun ("Syrian territory") is a place; as a
+            # people noun ("Syrians") or before an actor noun it is not.
+            return span.root.pos_ == "ADJ" or span.root.dep_ in {"amod", "compound"}
+        return self._strong(span) or _locative(span)
+
+    def _keep_ngram(self, g: Span) -> bool:
+        if g.text.lower() in COMMON_WORDS or all(t.is_stop for t in g):
+            return False
+        if any(t.pos_ not in {"PROPN", "ADJ", "NOUN", "ADP", "PUNCT", "DET", "VERB"} for t in g):
+            return False
+        if g.start == g.sent.start and not (_hint(g) or self._strong(g)):
+            return False
+        if _metonymic(g) or _actor_modifier(g):
+            return False
+        if not any(t.pos_ == "PROPN" for t in g) and not _hint(g):
+            return False
+        return self._strong(g) or _locative(g)
+
+    def _strong(self, span: Span) -> bool:
+        """A name whose best reading is a well-known place (a country, a province, a city, a
+        named region or crossing), so that a mis-labelled entity is still taken."""
+        cands = self.gazetteer.candidates(span.text, fuzzy=False, limit=5)
+        return any(c.name_score >= 0.9 and (c.place.feature in {"country", "admin1", "region",
+                                                                "crossing", "camp", "road"}
+                                            or c.place.population >= 50_000)
+                   for c in cands)
+
+    def geocode(self, doc: Doc, spans: list[tuple[int, int]]) -> list[Toponym]:
+        """Resolve given character spans (gold toponyms): no recognition, same resolution, with the
+        other given spans as the document's context."""
+        toponyms = []
+        for start, end in spans:
+            span = doc.char_span(start, end, alignment_mode="expand")
+            toponyms.append(Toponym(start=start, end=end, text=doc.text[start:end],
+                                    hint=_hint(span) if span is not None else None,
+                                    within=_within(span) if span is not None else None))
+        self.resolver.resolve(toponyms)
+        return toponyms
+
+    # -- records -------------------------------------------------------------------------------
+    @staticmethod
+    def to_records(toponyms: list[Toponym]) -> list[dict]:
+        places: dict[str, dict] = {}
+        for t in toponyms:
+            span = {"start": t.start, "end": t.end, "text": t.text}
+            if t.choice is None:
+                key = f"doc:{slug(t.text)}"
+                rec = places.setdefault(key, {"id": key, "name": t.text, "feature": "other",
+                                              "confidence": 0.0, "mentions": []})
+            else:
+                p = t.choice.place
+                rec = places.setdefault(p.id, {
+                    "id": p.id, "name": p.name, "lat": p.lat, "lon": p.lon, "country": p.country,
+                    "admin1": p.admin1, "feature": p.feature, "geonames_id": p.geonames_id,
+                    "confidence": t.confidence, "mentions": []})
+                rec["confidence"] = max(rec["confidence"], t.confidence)
+            rec["mentions"].append(span)
+        return list(places.values())
+
+
+@Language.factory("sitrep_places", requires=["doc.ents", "token.dep", "token.pos"],
+                  assigns=["doc._.sitrep"], default_config={"gazetteer_path": None})
+def make_place_finder(nlp: Language, name: str, gazetteer_path: str | None) -> PlaceFinder:
+    return PlaceFinder(Gazetteer(gazetteer_path) if gazetteer_path else None)
+

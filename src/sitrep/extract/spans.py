@@ -1,0 +1,29 @@
+"""Small helpers shared by the extractors: spans as dicts, stable slugs for ids."""
+
+from __future__ import annotations
+
+import re
+
+from anyascii import anyascii
+from spacy.tokens import Span
+
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str) -> str:
+    return _NOT_WORD.sub("-", anyascii(text).lower()).strip("-") or "x"
+
+
+def trim(span: Span) -> Span:
+    """Drop punctuation and a leading 'the' at the edges ("Hama." -> "Hama")."""
+    start, end = span.start, span.end
+    doc = span.doc
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space):
+        end -= 1
+    while start < end and (doc[start].is_punct or doc[start].is_space or doc[start].lower_ == "the"):
+        start += 1
+    return doc[start:end] if end > start else span
+
+
+def mention(span: Span) -> dict:
+    return {"start": span.start_char, "end": span.end_char, "text": span.text}

@@ -1,0 +1,109 @@
+"""The one place that runs the stages in order: Document -> spaCy Doc -> records -> Report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from . import nlp as nlp_module
+from .extract import records
+from .model import (
+    Actor, Claim, Document, Event, Place, Quote, Report, Technique, document_id,
+)
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    """Every setting of a run, passed explicitly (the CLI builds it in one function)."""
+
+    model: str | None = None
+    batch_size: int = 16
+    n_process: int = 1
+
+
+_RECORD_TYPES = {
+    "actors": Actor,
+    "places": Place,
+    "events": Event,
+    "quotes": Quote,
+    "claims": Claim,
+    "rhetoric": Technique,
+}
+
+
+def to_report(document: Document, doc: Doc) -> Report:
+    """Validate what the extractors left on ``doc`` into a Report (the only Doc -> model adapter)."""
+    found = records(doc)
+    fields = {kind: [cls.model_validate(d) for d in found.get(kind, [])]
+              for kind, cls in _RECORD_TYPES.items()}
+    return Report(document=document, **fields)
+
+
+class Pipeline:
+    """A loaded spaCy model with sitrep's components; reuse one for many documents."""
+
+    def __init__(self, options: PipelineOptions | None = None, nlp: Language | None = None):
+        self.options = options or PipelineOptions()
+        self.nlp = nlp or nlp_module.load(self.options.model)
+
+    def analyze(self, document: Document) -> Report:
+        return to_report(document, self.nlp(document.text))
+
+    def analyze_text(self, text: str, **fields) -> Report:
+        """Analyse a bare string (as scorers and notebooks have), with optional Document fields."""
+        return self.analyze(Document(id=document_id(text), text=text, **fields))
+
+    def analyze_many(
+        self, documents: Iterable[Document], n_process: int | None = None
+    ) -> Iterator[Report]:
+        """Reports in input order, parsed in batches (and processes, when asked) by ``nlp.pipe``."""
+        pairs = ((d.text, d) for d in documents)
+        for doc, document in self.nlp.pipe(
+            pairs,
+            as_tuples=True,
+            batch_size=self.options.batch_size,
+            n_process=n_process or self.options.n_process,
+        ):
+            yield to_report(document, doc)
+
+
+    def geocode(self, text: str, spans: list[tuple[int, int]]) -> list[dict | None]:
+        """One resolved place (or None) per character span of ``text``: the resolver alone,
+        scored on gold toponyms as Mordecai is."""
+        finder = self.nlp.get_pipe("sitrep_places")
+        with self.nlp.select_pipes(disable=[n for n in self.nlp.pipe_names
+                                            if n.startswith("sitrep_")]):
+            doc = self.nlp(text)
+        out = []
+        for t in finder.geocode(doc, spans):
+            if t.choice is None:
+                out.append(None)
+                continue
+            p = t.choice.place
+            out.append({"id": p.id, "name": p.name, "lat": p.lat, "lon": p.lon,
+                        "country": p.country, "admin1": p.admin1, "feature": p.feature,
+                        "geonames_id": p.geonames_id, "confidence": t.confidence})
+        return out
+
+
+_default: Pipeline | None = None
+
+
+def _pipeline() -> Pipeline:
+    global _default
+    if _default is None:
+        _default = Pipeline()
+    return _default
+
+
+def analyze(document: Document) -> Report:
+    """Analyse one document with the default pipeline."""
+    return _pipeline().analyze(document)
+
+
+def analyze_many(documents: Iterable[Document], n_process: int = 1) -> Iterator[Report]:
+    """Analyse many documents with the default pipeline, batched through ``nlp.pipe``."""
+    return _pipeline().analyze_many(documents, n_process=n_process)

@@ -1,0 +1,45 @@
+"""The whole line on the project's own examples: read -> parse -> extract -> Report."""
+
+import pytest
+
+from sitrep.errors import ReadFailure
+from sitrep.model import Report
+from sitrep.read import read_all
+
+from .conftest import EXAMPLES
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def example_docs():
+    docs = [d for d in read_all([EXAMPLES]) if not isinstance(d, ReadFailure)]
+    assert len(docs) == 5  # one text, one HTML, three JSONL briefs
+    return docs
+
+
+def test_every_span_points_into_the_text(pipeline, example_docs):
+    for report in pipeline.analyze_many(example_docs):
+        assert isinstance(report, Report)
+        assert report.span_errors() == []
+
+
+def test_analyze_many_keeps_input_order_and_matches_analyze(pipeline, example_docs):
+    many = list(pipeline.analyze_many(example_docs))
+    assert [r.document.id for r in many] == [d.id for d in example_docs]
+    assert many[0] == pipeline.analyze(example_docs[0])
+
+
+def test_two_processes_give_the_same_reports(pipeline, example_docs):
+    one = list(pipeline.analyze_many(example_docs, n_process=1))
+    two = list(pipeline.analyze_many(example_docs, n_process=2))
+    assert one == two
+
+
+def test_example_places_are_resolved_near_the_truth(pipeline, example_docs):
+    report = pipeline.analyze(next(d for d in example_docs if d.origin.endswith("daraa-crossing.txt")))
+    by_mention = {m.text: p for p in report.places for m in p.mentions}
+    amman = by_mention["Amman"]
+    assert amman.country == "JO" and abs(amman.lat - 31.95) < 0.2 and abs(amman.lon - 35.93) < 0.2
+    assert by_mention["Da’el"].country == "SY"
+    assert by_mention["Deraa"].country == "SY"
