@@ -35,29 +35,31 @@ HINT_BEFORE = {"city": "settlement", "town": "settlement", "village": "settlemen
                "province": "admin1", "governorate": "admin1", "state": "admin1",
                "region": "region", "capital": "settlement", "suburb": "settlement",
                "port": "settlement", "district": "admin2"}
-#: Verbs and nouns that make a country or capital an actor: "Washington warned", "Moscow's
-#: support". Shared in spirit with the actors extractor (metonymy).
-AGENT_VERBS = {"say", "warn", "decide", "allow", "refuse", "announce", "accuse", "deny",
-               "insist", "reject", "agree", "threaten", "demand", "urge", "call", "want",
-               "support", "oppose", "claim", "condemn", "respond", "vow", "pledge", "promise",
-               "tell", "ask", "believe", "hope", "seek", "need", "prefer", "plan", "intend",
-               "order", "send", "deploy", "sanction", "impose", "approve", "veto", "negotiate",
-               "sign", "recognise", "recognize", "protest", "welcome", "criticise", "criticize",
-               "blame", "expect", "fear", "consider", "argue", "stress", "confirm", "suggest",
-               "have", "pay", "care", "protect", "accept", "fund", "arm", "back", "help"}
+#: Nouns whose possessor is an actor: "Moscow's support".
 AGENT_NOUNS = {"support", "decision", "policy", "position", "warning", "attitude", "stance",
                "response", "government", "officials", "administration", "interests",
                "interest", "demand", "plan", "strategy", "intervention", "involvement", "view",
                "role", "ally", "allies", "envoy", "ambassador", "embassy", "foreign", "move"}
-#: Nouns after a country adjective or name that denote actors, not the place ("US forces").
-ACTOR_HEADS = {"army", "forces", "force", "troops", "soldiers", "military", "government",
-               "officials", "official", "minister", "ministry", "president", "authorities",
-               "police", "navy", "jets", "warplanes", "aircraft", "helicopters", "regime",
-               "leader", "leaders", "delegation", "diplomats", "embassy", "intelligence",
-               "observers", "coalition", "state", "department", "administration", "citizens",
-               "people", "spokesman", "spokesperson", "commander", "general", "rebels",
-               "militia", "militias", "fighters", "opposition", "resistance", "parliament",
-               "counterpart", "envoy", "ambassador", "media", "agency", "company", "team"}
+#: Nouns that keep a modifying place name literal: "Syrian territory", "Daraa province".
+GEO_HEADS = {"town", "city", "village", "border", "territory", "land", "coast", "coastline",
+             "capital", "soil", "side", "region", "province", "countryside", "desert", "waters",
+             "water", "airspace", "mountain", "forest", "river", "valley", "north", "south",
+             "east", "west", "northeast", "northwest", "southeast", "southwest", "part", "area",
+             "street", "suburb", "outskirts", "frontier", "enclave", "port", "airport", "centre",
+             "center", "camp", "heartland", "interior", "highway", "road", "route", "motorway",
+             "governorate", "steppe", "plain", "hill", "heights", "crossing", "island",
+             "peninsula", "gulf", "sea", "lake", "county", "district", "neighborhood",
+             "neighbourhood", "quarter", "triangle", "line", "zone", "pocket", "pockets",
+             "countryside", "shore", "bank", "strip", "oblast", "state", "corridor", "front",
+             "frontline", "basin", "delta", "plateau", "mainland", "coastline", "province",
+             "governorates", "provinces", "towns", "cities", "villages", "borders", "areas"}
+#: Verbs whose subject stays a place: "Daraa lies south of Damascus".
+STATIVE_VERBS = {"be", "lie", "border", "remain", "sit", "stretch", "extend", "host", "include",
+                 "contain", "see", "experience", "suffer", "receive", "straddle", "overlook"}
+#: Verbs whose object is an actor: "Slovenia beat Spain", "urged Damascus to".
+OBJECT_AGENT_VERBS = {"beat", "defeat", "play", "face", "urge", "accuse", "warn", "sanction",
+                      "criticise", "criticize", "blame", "condemn", "thank", "ask", "tell",
+                      "support", "back", "oppose", "call", "pressure", "persuade", "join"}
 COMMON_WORDS = {"of", "said", "will", "may", "can", "mobile", "reading", "nice", "bath",
                 "orange", "victoria", "union", "university", "national", "international",
                 "world", "general", "president", "minister", "army", "police", "city", "state",
@@ -131,55 +133,68 @@ def _within(span: Span) -> str | None:
     return None
 
 
-def _locative(span: Span) -> bool:
+def _locative(span: Span, strict: bool = False) -> bool:
+    """Said to be a place: after a locative preposition, with a place word ("X province"), or
+    (unless ``strict``) in a list."""
     doc = span.doc
     prev = doc[span.start - 1] if span.start > 0 else None
     if prev is not None and prev.lower_ == "the" and span.start > 1:
         prev = doc[span.start - 2]
     if prev is not None and prev.lower_ in LOCATIVE_PREPS:
         return True
+    if _hint(span) is not None:
+        return True
+    if strict:
+        return False
     if prev is not None and prev.text in {",", "and", "or", "/"}:
         return True  # in a list: the list's other items decide through the resolver
-    return _hint(span) is not None or (span.end < len(doc) and doc[span.end].text in {",", "and"})
+    return span.end < len(doc) and doc[span.end].text in {",", "and"}
 
 
-def _metonymic(span: Span) -> bool:
-    """A country or capital standing for its government: subject of an agent verb, possessor of
-    an agent noun, or in "in coordination with X" / "between X and Y" (talks)."""
+def _modified_noun(tok: Token) -> Token | None:
+    """The noun a modifier belongs to, through chains of modifiers and conjuncts ("Russian,
+    Turkish and Iranian observers" -> observers)."""
+    for _ in range(6):
+        if tok.dep_ not in {"amod", "compound", "nmod", "conj", "poss", "cc"} or tok.head is tok:
+            return None
+        tok = tok.head
+        if tok.pos_ in {"NOUN", "PROPN"} and tok.dep_ not in {"compound", "amod", "conj"}:
+            return tok
+    return tok if tok.pos_ in {"NOUN", "PROPN"} else None
+
+
+def _usage(span: Span) -> str:
+    """How a name is used: 'literal' (the place itself), 'metonymic' (a government, team or
+    people standing behind it: "Washington warned", "Moscow's support") or 'modifier' (it
+    qualifies something that is not a place: "US forces", "Chinese company")."""
     root = span.root
     head = root.head
-    if root.dep_ in {"nsubj", "nsubjpass"} and head.lemma_.lower() in AGENT_VERBS:
-        return True
-    if root.dep_ == "poss" and head.lemma_.lower() in AGENT_NOUNS:
-        return True
-    if root.dep_ == "pobj" and head.lower_ == "with" and head.head.lower_ in {"coordination",
-                                                                                 "cooperation",
-                                                                                 "talks",
-                                                                                 "agreement"}:
-        return True
-    if root.dep_ == "conj" and root.head.dep_ in {"nsubj"} and root.head.head.lemma_.lower() in AGENT_VERBS:
-        return True
-    return False
-
-
-def _actor_modifier(span: Span) -> bool:
-    """'US forces', 'the Syrian army', 'Russian observers': the place names an actor's nationality."""
-    doc = span.doc
-    if span.end < len(doc):
-        nxt = doc[span.end]
-        if nxt.lower_ in ACTOR_HEADS or nxt.lower_ in {"air", "special", "armed", "defence",
-                                                        "defense", "foreign", "security"}:
-            return True
-    # "Russian, Turkish and Iranian observers": follow a chain of modifiers and conjuncts up to
-    # the noun they modify.
-    tok = span.root
-    for _ in range(5):
-        if tok.dep_ not in {"amod", "compound", "conj", "nmod"} or tok.head is tok:
-            break
-        tok = tok.head
-        if tok.lower_ in ACTOR_HEADS:
-            return True
-    return False
+    if root.dep_ in {"amod", "compound", "nmod", "poss"} or (
+            root.dep_ == "conj" and head.dep_ in {"amod", "compound", "nmod", "poss"}):
+        noun = _modified_noun(root)
+        if noun is None:
+            return "literal"
+        lemma = noun.lemma_.lower()
+        if lemma in GEO_HEADS or noun.lower_ in GEO_HEADS:
+            return "literal"
+        if root.dep_ == "poss" or head.dep_ == "poss":
+            return "metonymic" if lemma in AGENT_NOUNS or noun.pos_ == "NOUN" else "literal"
+        return "modifier"
+    subject = root if root.dep_ in {"nsubj", "nsubjpass"} else (
+        head if root.dep_ == "conj" and head.dep_ in {"nsubj", "nsubjpass"} else None)
+    if subject is not None:
+        verb = subject.head
+        if subject.dep_ == "nsubj" and verb.pos_ in {"VERB", "AUX"} and (
+                verb.lemma_.lower() not in STATIVE_VERBS):
+            return "metonymic"
+        return "literal"
+    if root.dep_ == "pobj" and head.lower_ == "with" and head.head.lemma_.lower() in {
+            "coordination", "cooperation", "talks", "agreement", "relations", "ties", "deal",
+            "negotiations", "dialogue", "contact"}:
+        return "metonymic"
+    if root.dep_ == "dobj" and head.lemma_.lower() in OBJECT_AGENT_VERBS:
+        return "metonymic"
+    return "literal"
 
 
 class PlaceFinder:
@@ -241,7 +256,7 @@ class PlaceFinder:
         return out
 
     def _keep_entity(self, span: Span, label: str, known: bool) -> bool:
-        if _metonymic(span) or _actor_modifier(span):
+        if _usage(span) != "literal":
             return False
         if label in PLACE_LABELS:
             return True
@@ -251,9 +266,18 @@ class PlaceFinder:
             return False
         if label == "NORP":
             # A demonym as an adjective of a place noun ("Syrian territory") is a place; as a
-            # people noun ("Syrians") or before an actor noun it is not.
+            # people noun ("Syrians") it is not (modifiers of other nouns were dropped above).
             return span.root.pos_ == "ADJ" or span.root.dep_ in {"amod", "compound"}
+        if label == "PERSON":
+            # "Quneitra" mis-tagged as a person is taken only where it is said to be a place, and
+            # never when it is the surname of a person named in full elsewhere ("Salah").
+            return _locative(span, strict=True) and span.text not in self._surnames(span.doc)
         return self._strong(span) or _locative(span)
+
+    @staticmethod
+    def _surnames(doc: Doc) -> set[str]:
+        return {tok.text for ent in doc.ents if ent.label_ == "PERSON" and len(ent) > 1
+                for tok in ent[1:]}
 
     def _keep_ngram(self, g: Span) -> bool:
         if g.text.lower() in COMMON_WORDS or all(t.is_stop for t in g):
@@ -262,7 +286,7 @@ class PlaceFinder:
             return False
         if g.start == g.sent.start and not (_hint(g) or self._strong(g)):
             return False
-        if _metonymic(g) or _actor_modifier(g):
+        if _usage(g) != "literal":
             return False
         if not any(t.pos_ == "PROPN" for t in g) and not _hint(g):
             return False
