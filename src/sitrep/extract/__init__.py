@@ -13,8 +13,9 @@ from spacy.tokens import Doc
 
 from . import actors, places  # noqa: F401  (registers the components)
 
-#: Components in the order they run; each reads what the earlier ones wrote.
-COMPONENTS = ("sitrep_places", "sitrep_actors")
+#: Components in the order they run; each reads what the earlier ones wrote (places skip the
+#: spans the actors extractor took: "Washington warned" is an actor, not a place).
+COMPONENTS = ("sitrep_actors", "sitrep_places")
 
 if not Doc.has_extension("sitrep"):
     Doc.set_extension("sitrep", default=None)

@@ -14,7 +14,8 @@ from spacy.tokens import Doc, Span, Token
 
 from ..resolve.gazetteer import Gazetteer, default as default_gazetteer
 from ..resolve.places import PlaceResolver, Toponym
-from .spans import slug, trim
+from .spans import mention, slug, trim
+from .usage import usage as _usage
 
 NON_PLACE_LABELS = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL",
                     "LAW", "LANGUAGE", "WORK_OF_ART", "EVENT", "PRODUCT"}
@@ -35,31 +36,6 @@ HINT_BEFORE = {"city": "settlement", "town": "settlement", "village": "settlemen
                "province": "admin1", "governorate": "admin1", "state": "admin1",
                "region": "region", "capital": "settlement", "suburb": "settlement",
                "port": "settlement", "district": "admin2"}
-#: Nouns whose possessor is an actor: "Moscow's support".
-AGENT_NOUNS = {"support", "decision", "policy", "position", "warning", "attitude", "stance",
-               "response", "government", "officials", "administration", "interests",
-               "interest", "demand", "plan", "strategy", "intervention", "involvement", "view",
-               "role", "ally", "allies", "envoy", "ambassador", "embassy", "foreign", "move"}
-#: Nouns that keep a modifying place name literal: "Syrian territory", "Daraa province".
-GEO_HEADS = {"town", "city", "village", "border", "territory", "land", "coast", "coastline",
-             "capital", "soil", "side", "region", "province", "countryside", "desert", "waters",
-             "water", "airspace", "mountain", "forest", "river", "valley", "north", "south",
-             "east", "west", "northeast", "northwest", "southeast", "southwest", "part", "area",
-             "street", "suburb", "outskirts", "frontier", "enclave", "port", "airport", "centre",
-             "center", "camp", "heartland", "interior", "highway", "road", "route", "motorway",
-             "governorate", "steppe", "plain", "hill", "heights", "crossing", "island",
-             "peninsula", "gulf", "sea", "lake", "county", "district", "neighborhood",
-             "neighbourhood", "quarter", "triangle", "line", "zone", "pocket", "pockets",
-             "countryside", "shore", "bank", "strip", "oblast", "state", "corridor", "front",
-             "frontline", "basin", "delta", "plateau", "mainland", "coastline", "province",
-             "governorates", "provinces", "towns", "cities", "villages", "borders", "areas"}
-#: Verbs whose subject stays a place: "Daraa lies south of Damascus".
-STATIVE_VERBS = {"be", "lie", "border", "remain", "sit", "stretch", "extend", "host", "include",
-                 "contain", "see", "experience", "suffer", "receive", "straddle", "overlook"}
-#: Verbs whose object is an actor: "Slovenia beat Spain", "urged Damascus to".
-OBJECT_AGENT_VERBS = {"beat", "defeat", "play", "face", "urge", "accuse", "warn", "sanction",
-                      "criticise", "criticize", "blame", "condemn", "thank", "ask", "tell",
-                      "support", "back", "oppose", "call", "pressure", "persuade", "join"}
 COMMON_WORDS = {"of", "said", "will", "may", "can", "mobile", "reading", "nice", "bath",
                 "orange", "victoria", "union", "university", "national", "international",
                 "world", "general", "president", "minister", "army", "police", "city", "state",
@@ -151,56 +127,11 @@ def _locative(span: Span, strict: bool = False) -> bool:
     return span.end < len(doc) and doc[span.end].text in {",", "and"}
 
 
-def _modified_noun(tok: Token) -> Token | None:
-    """The noun a modifier belongs to, through chains of modifiers and conjuncts ("Russian,
-    Turkish and Iranian observers" -> observers)."""
-    for _ in range(6):
-        if tok.dep_ not in {"amod", "compound", "nmod", "conj", "poss", "cc"} or tok.head is tok:
-            return None
-        tok = tok.head
-        if tok.pos_ in {"NOUN", "PROPN"} and tok.dep_ not in {"compound", "amod", "conj"}:
-            return tok
-    return tok if tok.pos_ in {"NOUN", "PROPN"} else None
-
-
-def _usage(span: Span) -> str:
-    """How a name is used: 'literal' (the place itself), 'metonymic' (a government, team or
-    people standing behind it: "Washington warned", "Moscow's support") or 'modifier' (it
-    qualifies something that is not a place: "US forces", "Chinese company")."""
-    root = span.root
-    head = root.head
-    if root.dep_ in {"amod", "compound", "nmod", "poss"} or (
-            root.dep_ == "conj" and head.dep_ in {"amod", "compound", "nmod", "poss"}):
-        noun = _modified_noun(root)
-        if noun is None:
-            return "literal"
-        lemma = noun.lemma_.lower()
-        if lemma in GEO_HEADS or noun.lower_ in GEO_HEADS:
-            return "literal"
-        if root.dep_ == "poss" or head.dep_ == "poss":
-            return "metonymic" if lemma in AGENT_NOUNS or noun.pos_ == "NOUN" else "literal"
-        return "modifier"
-    subject = root if root.dep_ in {"nsubj", "nsubjpass"} else (
-        head if root.dep_ == "conj" and head.dep_ in {"nsubj", "nsubjpass"} else None)
-    if subject is not None:
-        verb = subject.head
-        if subject.dep_ == "nsubj" and verb.pos_ in {"VERB", "AUX"} and (
-                verb.lemma_.lower() not in STATIVE_VERBS):
-            return "metonymic"
-        return "literal"
-    if root.dep_ == "pobj" and head.lower_ == "with" and head.head.lemma_.lower() in {
-            "coordination", "cooperation", "talks", "agreement", "relations", "ties", "deal",
-            "negotiations", "dialogue", "contact"}:
-        return "metonymic"
-    if root.dep_ == "dobj" and head.lemma_.lower() in OBJECT_AGENT_VERBS:
-        return "metonymic"
-    return "literal"
-
-
 class PlaceFinder:
     def __init__(self, gazetteer: Gazetteer | None = None):
         self.gazetteer = gazetteer or default_gazetteer()
         self.resolver = PlaceResolver(self.gazetteer)
+        self._known: set[str] = set()
 
     def __call__(self, doc: Doc) -> Doc:
         from . import records
@@ -212,7 +143,15 @@ class PlaceFinder:
 
     # -- finding -------------------------------------------------------------------------------
     def find(self, doc: Doc) -> list[Toponym]:
+        from . import records
+
         taken = [False] * len(doc)
+        # Spans the actors extractor linked ("al-Qaeda", "Washington warned") are not places.
+        for actor in records(doc).get("actors", []):
+            for m in actor["mentions"]:
+                span = doc.char_span(m["start"], m["end"], alignment_mode="expand")
+                for i in range(span.start, span.end) if span is not None else ():
+                    taken[i] = True
         chosen: list[Span] = []
         ent_spans = []
         for ent in doc.ents:
@@ -223,10 +162,13 @@ class PlaceFinder:
                 continue
             ent_spans.append((span, ent.label_))
         # Entity texts and n-grams are checked against the index in one batch.
-        grams = _ngrams(doc, [False] * len(doc))
+        grams = _ngrams(doc, list(taken))
         known = self.gazetteer.known_keys({s.text for s, _ in ent_spans} | {g.text for g in grams})
+        self._known = known
 
         for span, label in ent_spans:
+            if any(taken[i] for i in range(span.start, span.end)):
+                continue
             if label in PLACE_LABELS and span.text not in known and any(
                     g.text in known for g in grams if span.start <= g.start and g.end <= span.end):
                 continue  # "Gaziantep Turkey": let the known names inside it be found one by one
@@ -251,7 +193,8 @@ class PlaceFinder:
             sent_of[sent.start] = k
         out = []
         for s in chosen:
-            out.append(Toponym(start=s.start_char, end=s.end_char, text=s.text, hint=_hint(s),
+            m = mention(s)
+            out.append(Toponym(start=m["start"], end=m["end"], text=m["text"], hint=_hint(s),
                                within=_within(s), sentence=sent_of.get(s.sent.start, 0)))
         return out
 
@@ -271,7 +214,11 @@ class PlaceFinder:
         if label == "PERSON":
             # "Quneitra" mis-tagged as a person is taken only where it is said to be a place, and
             # never when it is the surname of a person named in full elsewhere ("Salah").
-            return _locative(span, strict=True) and span.text not in self._surnames(span.doc)
+            head = span.root.head
+            coordinated = span.root.dep_ == "conj" and (head.ent_type_ in PLACE_LABELS
+                                                        or head.text in self._known)
+            return ((_locative(span, strict=True) or coordinated)
+                    and span.text not in self._surnames(span.doc))
         return self._strong(span) or _locative(span)
 
     @staticmethod

@@ -25,5 +25,13 @@ def trim(span: Span) -> Span:
     return doc[start:end] if end > start else span
 
 
+_EDGE = "-–—.,;:'\"“”‘’ "
+
+
 def mention(span: Span) -> dict:
-    return {"start": span.start_char, "end": span.end_char, "text": span.text}
+    """A span as a record: punctuation glued to a token's edge ("Syria-") is left out."""
+    text = span.text
+    lead = len(text) - len(text.lstrip(_EDGE))
+    text = text.strip(_EDGE) or text
+    start = span.start_char + (lead if text != span.text else 0)
+    return {"start": start, "end": start + len(text), "text": text}

@@ -1,0 +1,81 @@
+"""How a name is used in its sentence: the place itself, or an actor standing behind it.
+
+Shared by the places and actors extractors (the metonymy rule): "Washington warned", "in
+coordination with Moscow" and "Moscow's support" make the name an actor, "US forces" a
+nationality, while "Syrian territory" and "Daraa province" keep it a place.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Span, Token
+
+#: Nouns whose possessor is an actor: "Moscow's support".
+AGENT_NOUNS = {"support", "decision", "policy", "position", "warning", "attitude", "stance",
+               "response", "government", "officials", "administration", "interests",
+               "interest", "demand", "plan", "strategy", "intervention", "involvement", "view",
+               "role", "ally", "allies", "envoy", "ambassador", "embassy", "foreign", "move"}
+#: Nouns that keep a modifying place name literal: "Syrian territory", "Daraa province".
+GEO_HEADS = {"town", "city", "village", "border", "territory", "land", "coast", "coastline",
+             "capital", "soil", "side", "region", "province", "countryside", "desert", "waters",
+             "water", "airspace", "mountain", "forest", "river", "valley", "north", "south",
+             "east", "west", "northeast", "northwest", "southeast", "southwest", "part", "area",
+             "street", "suburb", "outskirts", "frontier", "enclave", "port", "airport", "centre",
+             "center", "camp", "heartland", "interior", "highway", "road", "route", "motorway",
+             "governorate", "steppe", "plain", "hill", "heights", "crossing", "island",
+             "peninsula", "gulf", "sea", "lake", "county", "district", "neighborhood",
+             "neighbourhood", "quarter", "triangle", "line", "zone", "pocket", "pockets",
+             "countryside", "shore", "bank", "strip", "oblast", "state", "corridor", "front",
+             "frontline", "basin", "delta", "plateau", "mainland", "coastline", "province",
+             "governorates", "provinces", "towns", "cities", "villages", "borders", "areas"}
+#: Verbs whose subject stays a place: "Daraa lies south of Damascus".
+STATIVE_VERBS = {"be", "lie", "border", "remain", "sit", "stretch", "extend", "host", "include",
+                 "contain", "see", "experience", "suffer", "receive", "straddle", "overlook"}
+#: Verbs whose object is an actor: "Slovenia beat Spain", "urged Damascus to".
+OBJECT_AGENT_VERBS = {"beat", "defeat", "play", "face", "urge", "accuse", "warn", "sanction",
+                      "criticise", "criticize", "blame", "condemn", "thank", "ask", "tell",
+                      "support", "back", "oppose", "call", "pressure", "persuade", "join"}
+
+def modified_noun(tok: Token) -> Token | None:
+    """The noun a modifier belongs to, through chains of modifiers and conjuncts ("Russian,
+    Turkish and Iranian observers" -> observers)."""
+    for _ in range(6):
+        if tok.dep_ not in {"amod", "compound", "nmod", "conj", "poss", "cc"} or tok.head is tok:
+            return None
+        tok = tok.head
+        if tok.pos_ in {"NOUN", "PROPN"} and tok.dep_ not in {"compound", "amod", "conj"}:
+            return tok
+    return tok if tok.pos_ in {"NOUN", "PROPN"} else None
+
+
+def usage(span: Span) -> str:
+    """How a name is used: 'literal' (the place itself), 'metonymic' (a government, team or
+    people standing behind it: "Washington warned", "Moscow's support") or 'modifier' (it
+    qualifies something that is not a place: "US forces", "Chinese company")."""
+    root = span.root
+    head = root.head
+    if root.dep_ in {"amod", "compound", "nmod", "poss"} or (
+            root.dep_ == "conj" and head.dep_ in {"amod", "compound", "nmod", "poss"}):
+        noun = modified_noun(root)
+        if noun is None:
+            return "literal"
+        lemma = noun.lemma_.lower()
+        if lemma in GEO_HEADS or noun.lower_ in GEO_HEADS:
+            return "literal"
+        if root.dep_ == "poss" or head.dep_ == "poss":
+            return "metonymic" if lemma in AGENT_NOUNS or noun.pos_ == "NOUN" else "literal"
+        return "modifier"
+    subject = root if root.dep_ in {"nsubj", "nsubjpass"} else (
+        head if root.dep_ == "conj" and head.dep_ in {"nsubj", "nsubjpass"} else None)
+    if subject is not None:
+        verb = subject.head
+        if subject.dep_ == "nsubj" and verb.pos_ in {"VERB", "AUX"} and (
+                verb.lemma_.lower() not in STATIVE_VERBS):
+            return "metonymic"
+        return "literal"
+    if root.dep_ == "pobj" and head.lower_ == "with" and head.head.lemma_.lower() in {
+            "coordination", "cooperation", "talks", "agreement", "relations", "ties", "deal",
+            "negotiations", "dialogue", "contact"}:
+        return "metonymic"
+    if root.dep_ == "dobj" and head.lemma_.lower() in OBJECT_AGENT_VERBS:
+        return "metonymic"
+    return "literal"

@@ -1,0 +1,80 @@
+"""Actors linked to the registry, with metonymy, demonyms, roles and coreference."""
+
+import pytest
+
+from sitrep.model import Document, document_id
+
+from .conftest import shared_path
+
+pytestmark = pytest.mark.slow
+
+
+def analyze(pipeline, text):
+    return pipeline.analyze(Document(id=document_id(text), text=text))
+
+
+def by_mention(report):
+    return {m.text: a for a in report.actors for m in a.mentions}
+
+
+def test_aliases_link_whatever_spacy_labels_them(pipeline):
+    report = analyze(pipeline, "Daesh fighters attacked the town. The Islamic State later "
+                               "said it had withdrawn, while ISIS supporters celebrated.")
+    ids = {a.id for a in report.actors}
+    assert "grp:isis" in ids
+    isis = next(a for a in report.actors if a.id == "grp:isis")
+    assert {m.text for m in isis.mentions} >= {"Daesh", "Islamic State", "ISIS"}
+    assert isis.linked and isis.kind == "armed_group"
+
+
+def test_capital_as_subject_is_the_government_not_a_place(pipeline):
+    report = analyze(pipeline, "Washington warned Damascus on Monday. The meeting was held "
+                               "in Washington.")
+    actors = by_mention(report)
+    assert actors["Washington"].id == "USA.GOV"
+    place_texts = {m.text for p in report.places for m in p.mentions}
+    # the second Washington (a meeting place) is a place; the first is not
+    assert sum(1 for p in report.places for m in p.mentions if m.text == "Washington") == 1
+    assert report.places and "Washington" in place_texts
+
+
+def test_demonyms_name_nationalities_and_roles_come_from_the_text(pipeline):
+    text = ("Russian and Turkish observers secured the road. Major General Amos Yadlin, the "
+            "former head of Israel's military intelligence, said the move was expected. "
+            "Yadlin added that talks would continue.")
+    report = analyze(pipeline, text)
+    ids = {a.id for a in report.actors}
+    assert {"RUS", "TUR"} <= ids
+    person = next(a for a in report.actors if a.kind == "person" and "Yadlin" in a.name)
+    assert "head of Israel's military intelligence" in person.role
+    assert person.country == "ISR"
+    assert {m.text for m in person.mentions} >= {"Yadlin"}  # the short name joins the full one
+
+
+def test_the_army_refers_to_the_last_army_named(pipeline):
+    report = analyze(pipeline, "The Syrian army moved south. The army then shelled the town.")
+    army = next(a for a in report.actors if a.id == "SYR.MIL.ARMY")
+    assert [m.text for m in army.mentions] == ["Syrian army", "army"]
+    assert report.span_errors() == []
+
+
+def test_oped_actors(pipeline):
+    from sitrep.read import read
+
+    doc = next(read(shared_path("corpus", "magnier-2018-southern-syria.txt")))
+    report = pipeline.analyze(doc)
+    ids = {a.id for a in report.actors}
+    for expected in ("SYR.MIL.ARMY", "USA.GOV.MFA", "grp:isis", "grp:al-qaeda",
+                     "grp:jaish-khalid-bin-al-waleed", "RUS", "TUR", "IRN",
+                     "per:herzi-halevi", "per:moshe-yaalon", "IRQ.MIL.AIR"):
+        assert expected in ids, expected
+    jkbw = next(a for a in report.actors if a.id == "grp:jaish-khalid-bin-al-waleed")
+    assert jkbw.mentions[0].text == "Jaish Khaled bin Al-Waleed"
+    halevy = next(a for a in report.actors if a.id == "per:herzi-halevi")
+    assert "military intelligence" in halevy.role
+    assert "Halevy" in {m.text for m in halevy.mentions}
+    # "the Army – the People – the Resistance" is a slogan, not three actors
+    assert not any(a.name in {"Army", "People", "Resistance", "Population"} for a in report.actors)
+    # Washington is an actor here, never a place
+    assert not any(m.text == "Washington" for p in report.places for m in p.mentions)
+    assert report.span_errors() == []
