@@ -42,4 +42,4 @@ def test_example_places_are_resolved_near_the_truth(pipeline, example_docs):
     amman = by_mention["Amman"]
     assert amman.country == "JO" and abs(amman.lat - 31.95) < 0.2 and abs(amman.lon - 35.93) < 0.2
     assert by_mention["Da’el"].country == "SY"
-    assert by_mention["Deraa"].country == "SY"
+    assert next(p for t, p in by_mention.items() if "Deraa" in t).country == "SY"

@@ -15,7 +15,7 @@ from anyascii import anyascii
 
 DATA = Path(str(resources.files("sitrep") / "data" / "places_extra.yaml"))
 
-FEATURES = {"admin1", "region", "crossing", "road", "camp", "site"}
+FEATURES = {"admin1", "region", "crossing", "road", "camp", "site", "town", "village"}
 
 # Rough (south, west, north, east) boxes, a little generous so border features fit.
 BBOX = {

@@ -78,4 +78,13 @@ def usage(span: Span) -> str:
         return "metonymic"
     if root.dep_ == "dobj" and head.lemma_.lower() in OBJECT_AGENT_VERBS:
         return "metonymic"
+    # "Russia, which brokered a ceasefire, called on..." (the small model often hangs the main
+    # verb on the name as acl): a name whose own clause makes it act.
+    for child in root.children:
+        if child.dep_ == "relcl" and any(c.dep_ == "nsubj" and c.lower_ in {"which", "who", "that"}
+                                         for c in child.children):
+            if child.lemma_.lower() not in STATIVE_VERBS:
+                return "metonymic"
+        if child.dep_ == "acl" and child.tag_ in {"VBD", "VBZ", "VBP"} and root.dep_ == "ROOT":
+            return "metonymic"
     return "literal"
