@@ -7,13 +7,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXAMPLES := examples/daraa-crossing.txt examples/idlib-strikes.html examples/briefs.jsonl
 
-.PHONY: demo test install bench schema clean
+.PHONY: demo test install models bench schema clean
 
-demo: install
+demo: install models
 	$(BIN)/sitrep analyze $(EXAMPLES)
 
-test: install
+test: install models
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Trained layers, fitted from ../shared/eval training files into the cache (skipped without them).
+models: install
+	$(BIN)/python -m sitrep.train
 
 install: $(VENV)/.installed
 
