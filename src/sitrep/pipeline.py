@@ -49,8 +49,16 @@ class Pipeline:
         self.options = options or PipelineOptions()
         self.nlp = nlp or nlp_module.load(self.options.model)
 
+    def _doc(self, document: Document) -> Doc:
+        """A tokenised Doc carrying what components may need of the Document (the publication
+        date anchors relative dates)."""
+        doc = self.nlp.make_doc(document.text)
+        doc.user_data["published"] = document.published
+        doc.user_data["document_id"] = document.id
+        return doc
+
     def analyze(self, document: Document) -> Report:
-        return to_report(document, self.nlp(document.text))
+        return to_report(document, self.nlp(self._doc(document)))
 
     def analyze_text(self, text: str, **fields) -> Report:
         """Analyse a bare string (as scorers and notebooks have), with optional Document fields."""
@@ -60,7 +68,7 @@ class Pipeline:
         self, documents: Iterable[Document], n_process: int | None = None
     ) -> Iterator[Report]:
         """Reports in input order, parsed in batches (and processes, when asked) by ``nlp.pipe``."""
-        pairs = ((d.text, d) for d in documents)
+        pairs = ((self._doc(d), d) for d in documents)
         for doc, document in self.nlp.pipe(
             pairs,
             as_tuples=True,
