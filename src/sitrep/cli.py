@@ -224,7 +224,8 @@ def _open_text(path: str) -> TextIO:
 
 @app.command("eval")
 def eval_(
-    gold_set: Annotated[str, typer.Argument(metavar="SET", help="geo-lgl, geo-gwn, ...")],
+    gold_set: Annotated[str, typer.Argument(metavar="SET", help="geo-lgl, geo-gwn, actors-fakes, "
+                                            "places-fakes, ... (an unknown name lists them all)")],
     limit: Annotated[int | None, typer.Option(help="Score the first N documents only.")] = None,
     mode: Annotated[str, typer.Option(help="For geo sets: gold, e2e or both.")] = "both",
     split: Annotated[str, typer.Option(help="Only the development split is shipped.")] = "dev",
@@ -238,9 +239,10 @@ def eval_(
 
         sitrep eval geo-lgl --mode gold --limit 100
     """
-    from .evaluate.runs import SETS
+    from .evaluate.runs import all_sets
     from .pipeline import Pipeline, PipelineOptions
 
+    SETS = all_sets()
     if gold_set not in SETS:
         raise SitrepError(f"unknown set {gold_set!r}; known: {', '.join(sorted(SETS))}")
     if split != "dev":

@@ -53,3 +53,18 @@ SETS: dict[str, Callable[..., str]] = {
     "geo-gwn": lambda pipeline, limit=None, mode="both": _geo(
         geo.load_gwn, "eval/geo/geowebnews/GWN-dev.xml", pipeline, limit, mode),
 }
+
+
+def all_sets() -> dict[str, Callable[..., str]]:
+    """Every gold set: the geo sets above and the ``SETS`` of each scorer module beside this one."""
+    import importlib
+    import pkgutil
+
+    found = dict(SETS)
+    package = importlib.import_module(__package__)
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name in {"runs", "geo"}:
+            continue
+        module = importlib.import_module(f"{__package__}.{info.name}")
+        found.update(getattr(module, "SETS", {}))
+    return found
