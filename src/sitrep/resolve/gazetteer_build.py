@@ -150,8 +150,16 @@ def _city_feature(population: int) -> str:
 
 
 def _middle(points: list[tuple[float, float]]) -> tuple[float, float]:
-    """The middle of an area's towns: per-axis median, robust to a few far-flung places."""
-    return statistics.median(p[0] for p in points), statistics.median(p[1] for p in points)
+    """The middle of an area's towns: the centre of the box holding the 5th to 95th percentile of
+    their latitudes and longitudes. Nearer an area's own point (its geographic middle) than the
+    towns' median, which leans to where people live; robust to a few far-flung places."""
+    if len(points) < 4:
+        return statistics.median(p[0] for p in points), statistics.median(p[1] for p in points)
+    out = []
+    for axis in (0, 1):
+        q = statistics.quantiles([p[axis] for p in points], n=20)
+        out.append((q[0] + q[-1]) / 2)
+    return out[0], out[1]
 
 
 class _Writer:

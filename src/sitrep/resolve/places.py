@@ -179,6 +179,8 @@ class PlaceResolver:
         seats = {(c.place.country, c.place.admin1_code) for c in t.candidates
                  if c.place.feature in {"city", "town"} and c.name_score >= 0.9
                  and c.place.population >= w["seat_pop"]}
+        # A first-level area of the same name ("Georgia" the US state) competes with a country.
+        areas = [c for c in t.candidates if c.place.feature == "admin1" and c.name_score >= 0.9]
         countries = admin1s = None
         if focus is not None:
             countries, admin1s = focus
@@ -194,8 +196,9 @@ class PlaceResolver:
                     container.feature == "country" or p.admin1_code == container.admin1_code
                     or (p.admin1 and p.admin1 == container.admin1)))
                 s += w["inside"] if inside else -w["outside"]
-            if p.feature == "country" and c.name_score >= 0.9:
-                s += w["country"]
+            if p.feature == "country" and c.name_score >= 0.9 and not any(
+                    a.place.country != p.country for a in areas):
+                s += w["country"]  # "Mexico" the country, not a village; "Georgia" is left open
             if countries is not None and p.feature != "country":
                 s += w["focus_country"] * countries.get(p.country, 0.0)
                 s += w["focus_admin1"] * admin1s.get((p.country, p.admin1_code), 0.0)
