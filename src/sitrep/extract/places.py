@@ -237,6 +237,10 @@ class PlaceFinder:
             return False
         if not any(t.pos_ == "PROPN" for t in g) and not _hint(g):
             return False
+        # No entity label at all: the words around must say it is a place, or, for a single
+        # word, it must also be well known ("Gate", "Class" and "Centre" are places somewhere).
+        if len(g) == 1:
+            return _locative(g, strict=True) or (self._strong(g) and _locative(g))
         return self._strong(g) or _locative(g)
 
     def _strong(self, span: Span) -> bool:
