@@ -269,6 +269,11 @@ def schema(out: OutOpt = None) -> None:
         sys.stdout.write(text)
 
 
+# The database verbs (ingest, events, actors, places, quotes, claims, export) live beside the
+# analysis verbs but in their own module; importing it registers them on ``app``.
+from . import cli_store  # noqa: E402,F401
+
+
 def main() -> None:
     """Entry point: run the app and turn known errors into one line and an exit code."""
     try:
