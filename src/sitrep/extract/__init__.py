@@ -11,11 +11,12 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from . import actors, events, places, quotes  # noqa: F401  (registers the components)
+from . import actors, claims, events, places, quotes, rhetoric  # noqa: F401  (registers them)
 
 #: Components in the order they run; each reads what the earlier ones wrote (places skip the
 #: spans the actors extractor took: "Washington warned" is an actor, not a place).
-COMPONENTS = ("sitrep_actors", "sitrep_places", "sitrep_quotes", "sitrep_events")
+COMPONENTS = ("sitrep_actors", "sitrep_places", "sitrep_quotes", "sitrep_events", "sitrep_claims",
+              "sitrep_rhetoric")
 
 if not Doc.has_extension("sitrep"):
     Doc.set_extension("sitrep", default=None)

@@ -15,6 +15,7 @@ import importlib
 import os
 import pickle
 import pkgutil
+import re
 import sys
 import time
 from pathlib import Path
@@ -69,6 +70,19 @@ def trainers() -> dict[str, object]:
     return found
 
 
+def _source_hash(trainer: Path) -> str:
+    """The trainer and the sitrep modules it imports (features, splits): a change to any of them
+    makes the artefact stale."""
+    text = trainer.read_text(encoding="utf-8")
+    digest = hashlib.sha256(text.encode())
+    package = trainer.parent.parent
+    for stage, module in sorted(set(re.findall(r"from \.\.(\w+)\.(\w+) import", text))):
+        path = package / stage / f"{module}.py"
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def main(argv: list[str] | None = None) -> int:
     from ..evaluate.runs import shared_dir
 
@@ -87,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"sitrep.train: no trainer called {name!r}", file=sys.stderr)
             return 2
         stamp = artefact(name).with_suffix(".source")
-        source = hashlib.sha256(Path(available[name].__file__).read_bytes()).hexdigest()
+        source = _source_hash(Path(available[name].__file__))
         if not force and artefact(name).exists() and stamp.exists() and stamp.read_text() == source:
             print(f"{name}: up to date ({artefact(name)})")
             continue

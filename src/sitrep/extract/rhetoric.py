@@ -1,0 +1,437 @@
+"""Rhetoric: spans that use one of the 14 propaganda techniques of SemEval-2020 Task 11 (PTC).
+
+Two layers, as for the other extractors:
+
+* the trained layer (``train/rhetoric.py``, artefact ``rhetoric``): a token tagger that marks the
+  tokens inside a propaganda span (hashed lexical features of the token and its neighbours,
+  in-document repetition, quotation, and hits of the project's lexicons; logistic regression), whose
+  runs of marked tokens become spans, and a technique classifier that names each span (word and
+  character n-grams of the span, words around it, its length, repetition and lexicon hits; a linear
+  SVM whose scores are turned into probabilities);
+* the rules (``data/rhetoric.yaml``): lexicons of loaded words, labels, flag-waving phrases,
+  thought-terminating cliches, doubt markers ...; alone they give the spans when the trained layer
+  has not been built.
+
+Technique names are the PTC labels in lower case (``loaded_language``, ``name_calling,labeling``,
+``flag-waving``, ...). A record's ``confidence`` is the tagger's mean token probability over the
+span times the classifier's probability of the technique (the list's confidence for rules).
+Spans never cross a line break and never start or end with a space or ``.,:;`` (the PTC v2
+convention); spans of one document never overlap.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Token
+
+#: The 14 SemEval-2020 PTC techniques, as they appear in the PTC label files.
+PTC_LABELS = (
+    "Appeal_to_Authority", "Appeal_to_fear-prejudice", "Bandwagon,Reductio_ad_hitlerum",
+    "Black-and-White_Fallacy", "Causal_Oversimplification", "Doubt", "Exaggeration,Minimisation",
+    "Flag-Waving", "Loaded_Language", "Name_Calling,Labeling", "Repetition", "Slogans",
+    "Thought-terminating_Cliches", "Whataboutism,Straw_Men,Red_Herring",
+)
+#: The same names as sitrep writes them (``Technique.technique``): the PTC labels in lower case.
+TECHNIQUES = tuple(label.lower() for label in PTC_LABELS)
+MODEL_NAME = "rhetoric"
+
+_EDGE_CHARS = " \n\t.,:;"
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+_QUOTE_CHARS = {'"', "“", "”", "«", "»"}
+
+
+def technique_name(label: str) -> str:
+    """A PTC label ("Name_Calling,Labeling") as sitrep names it ("name_calling,labeling")."""
+    name = label.strip().lower()
+    if name not in TECHNIQUES:
+        raise ValueError(f"not a PTC technique: {label!r}")
+    return name
+
+
+# -- lexicons ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LexiconList:
+    name: str
+    technique: str
+    confidence: float
+    phrases: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> tuple[LexiconList, ...]:
+    """The lists of ``sitrep/data/rhetoric.yaml``."""
+    text = resources.files("sitrep").joinpath("data", "rhetoric.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
+    lists = []
+    for name, entry in data.items():
+        technique = technique_name(entry["technique"])
+        phrases = tuple(sorted({str(p).strip().lower() for p in entry.get("phrases") or [] if p}))
+        lists.append(LexiconList(name, technique, float(entry.get("confidence", 0.3)), phrases))
+    return tuple(lists)
+
+
+_matchers: dict[int, PhraseMatcher] = {}
+
+
+def _matcher(doc: Doc) -> PhraseMatcher:
+    """A PhraseMatcher (on lower-case text) of the lexicon, one per vocabulary."""
+    key = id(doc.vocab)
+    if key not in _matchers:
+        from spacy.lang.en import English
+
+        tokenizer = English().tokenizer  # same rules as the English pipelines' tokenizer
+        matcher = PhraseMatcher(doc.vocab, attr="LOWER")
+        for entry in lexicon():
+            matcher.add(entry.name, [tokenizer(p) for p in entry.phrases])
+        _matchers[key] = matcher
+    return _matchers[key]
+
+
+def lexicon_hits(doc: Doc) -> list[tuple[str, int, int]]:
+    """(list name, start token, end token) of every lexicon phrase in ``doc``."""
+    matcher = _matcher(doc)
+    return [(doc.vocab.strings[m], s, e) for m, s, e in matcher(doc)]
+
+
+# -- token features (shared by training and inference) ----------------------------------------
+
+@dataclass
+class Tokens:
+    """The non-space tokens of a doc with what the features need: segment ids (a new segment at
+    each line break and, when the doc is parsed, at each sentence start) and lexicon hits."""
+
+    doc: Doc
+    toks: list[Token]
+    seg: list[int]
+    lex: list[set[str]]
+
+    @classmethod
+    def of(cls, doc: Doc) -> Tokens:
+        text = doc.text
+        toks = [t for t in doc if not t.is_space]
+        index = {t.i: k for k, t in enumerate(toks)}
+        # the same segments whether or not the doc was parsed (the tagger is trained on
+        # tokenised text): line breaks and sentence-final punctuation before a capital
+        ends = sorted(m.end() for m in _SENTENCE_END.finditer(text))
+        seg, current, prev_end = [], 0, None
+        for t in toks:
+            if prev_end is not None and ("\n" in text[prev_end:t.idx] or (
+                    bisect.bisect_right(ends, t.idx) > bisect.bisect_right(ends, prev_end))):
+                current += 1
+            seg.append(current)
+            prev_end = t.idx + len(t.text)
+        lex: list[set[str]] = [set() for _ in toks]
+        for name, s, e in lexicon_hits(doc):
+            for i in range(s, e):
+                if i in index:
+                    lex[index[i]].add(name)
+        return cls(doc, toks, seg, lex)
+
+
+def token_features(tokens: Tokens) -> list[dict[str, float]]:
+    """One feature dict per token: the word, its shape and suffix, the words around it within its
+    segment, bigrams, being inside quotation marks, repetition in the document, lexicon lists."""
+    toks, seg = tokens.toks, tokens.seg
+    low = [t.lower_ for t in toks]
+    counts = Counter(low)
+    bigrams = Counter(zip(low, low[1:]))
+    n = len(toks)
+    inside, quoted = False, []
+    for t in toks:
+        if t.text in _QUOTE_CHARS:
+            inside = not inside
+        quoted.append(inside)
+    # the content words of each segment, shared by its tokens (a sentence-level prior)
+    segment_words: dict[int, list[str]] = {}
+    for i, t in enumerate(toks):
+        if t.is_alpha and not t.is_stop:
+            segment_words.setdefault(seg[i], []).append(low[i])
+    segment_feats = {k: {"sw=" + w: 1.0 / math.sqrt(len(ws)) for w in ws}
+                     for k, ws in segment_words.items()}
+    feats = []
+    for i, t in enumerate(toks):
+        w = low[i]
+        f = dict(segment_feats.get(seg[i], ()))
+        f.update({"w=" + w: 1.0, "s=" + t.shape_: 1.0, "suf=" + w[-3:]: 1.0})
+        for d in (-2, -1, 1, 2):
+            j = i + d
+            f[f"w{d}=" + (low[j] if 0 <= j < n and seg[j] == seg[i] else "<B>")] = 1.0
+        if i > 0 and seg[i - 1] == seg[i]:
+            f["b-=" + low[i - 1] + "|" + w] = 1.0
+        if i + 1 < n and seg[i + 1] == seg[i]:
+            f["b+=" + w + "|" + low[i + 1]] = 1.0
+        if quoted[i]:
+            f["inq"] = 1.0
+        if t.is_alpha and not t.is_stop and counts[w] > 1:
+            f["rep"] = min(counts[w], 5) / 5
+        if i + 1 < n and bigrams[(w, low[i + 1])] > 1 and not (t.is_stop and toks[i + 1].is_stop):
+            f["rep2"] = 1.0
+        if i > 0 and bigrams[(low[i - 1], w)] > 1 and not (t.is_stop and toks[i - 1].is_stop):
+            f["rep2b"] = 1.0
+        for name in tokens.lex[i]:
+            f["lex=" + name] = 1.0
+        for d in (-1, 1):
+            j = i + d
+            if 0 <= j < n and seg[j] == seg[i]:
+                for name in tokens.lex[j]:
+                    f[f"lex{d}=" + name] = 1.0
+        feats.append(f)
+    return feats
+
+
+def decode(tokens: Tokens, probs, threshold: float) -> list[tuple[int, int, float]]:
+    """Runs of tokens at or above ``threshold`` (a single token below it between two above is
+    bridged) within a segment, as (start char, end char, mean probability); runs of stop words
+    and punctuation alone are dropped; edges are trimmed of spaces and ``.,:;``."""
+    toks, seg, text = tokens.toks, tokens.seg, tokens.doc.text
+    on = [p >= threshold for p in probs]
+    for i in range(1, len(on) - 1):
+        if not on[i] and on[i - 1] and on[i + 1] and seg[i - 1] == seg[i + 1]:
+            on[i] = True
+    runs: list[list[int]] = []
+    for i, flag in enumerate(on):
+        if not flag:
+            continue
+        if runs and runs[-1][-1] == i - 1 and seg[i - 1] == seg[i]:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    spans = []
+    for run in runs:
+        while run and toks[run[0]].lower_ in _LEADING_FUNCTION_WORDS:
+            run = run[1:]
+        while run and (toks[run[-1]].lower_ in _TRAILING_FUNCTION_WORDS or toks[run[-1]].is_punct):
+            run = run[:-1]
+        if not run or all(toks[i].is_stop or toks[i].is_punct for i in run):
+            continue
+        start, end = toks[run[0]].idx, toks[run[-1]].idx + len(toks[run[-1]].text)
+        start, end = trim_edges(text, *whole_words(text, start, end))
+        if end > start:
+            spans.append((start, end, float(sum(probs[i] for i in run) / len(run))))
+    return spans
+
+
+#: Words a span does not start with ("and Russia") or end with ("terrorist group that").
+_LEADING_FUNCTION_WORDS = frozenset(
+    "and or but nor of to in on at for with by from as is are was were be been that which who "
+    "than".split())
+_TRAILING_FUNCTION_WORDS = _LEADING_FUNCTION_WORDS | frozenset(
+    "the a an its their his her our your my this these those".split())
+
+
+def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) widened to whole words: "-Qaeda" -> "al-Qaeda"."""
+    def inside(i: int) -> bool:
+        return 0 <= i < len(text) and (text[i].isalnum() or (
+            text[i] in "-'’" and 0 < i < len(text) - 1 and text[i - 1].isalnum()
+            and text[i + 1].isalnum()))
+
+    while start > 0 and inside(start - 1) and (inside(start) or text[start] in "-'’"):
+        start -= 1
+    while end < len(text) and inside(end) and (inside(end - 1) or text[end - 1] in "-'’"):
+        end += 1
+    return start, end
+
+
+def trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in _EDGE_CHARS:
+        start += 1
+    while end > start and text[end - 1] in _EDGE_CHARS:
+        end -= 1
+    return start, end
+
+
+# -- span features for the technique classifier -----------------------------------------------
+
+def span_item(text: str, start: int, end: int, lex_names: set[str] | None = None,
+              lowered: str | None = None) -> dict:
+    """What the technique classifier reads of one span: its text, the words around it on its
+    line, and a few shape features."""
+    span = text[start:end]
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    left, right = text[line_start:start], text[end:line_end]
+    lowered = text.lower() if lowered is None else lowered
+    words = span.split()
+    n = len(words)
+    key = span.lower().strip()
+    f = {
+        f"len={min(n, 12)}": 1.0,
+        "loglen": math.log1p(n) / 3,
+        "rep": min(lowered.count(key), 6) / 6 if key else 0.0,
+        "excl": float("!" in span),
+        "qmark": float("?" in span),
+        "cap": float(span[:1].isupper()),
+        "allcap": float(span.isupper()),
+        "quoted": float(left.count('"') % 2 == 1 or left.count("“") > left.count("”")),
+        "multiline": float("\n" in span),
+        "whole_line": float(not left.strip() and not right.strip(" .!?\"”")),
+    }
+    for name in lex_names or ():
+        f["lex=" + name] = 1.0
+    return {"span": span, "context": left[-60:] + " [S] " + right[:60], "f": f}
+
+
+class SpanVectorizer:
+    """Span items -> one sparse matrix: word 1-2-grams and character 2-5-grams of the span, word
+    1-2-grams of its context (weighted down), and the shape features."""
+
+    def __init__(self, context_weight: float = 0.5):
+        from sklearn.feature_extraction import DictVectorizer
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.context_weight = context_weight
+        self.words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+        self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2,
+                                     sublinear_tf=True)
+        self.context = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+        self.shape = DictVectorizer()
+
+    def _parts(self, items, fit: bool):
+        texts = [x["span"] for x in items]
+        contexts = [x["context"] for x in items]
+        shapes = [x["f"] for x in items]
+        pairs = ((self.words, texts), (self.chars, texts), (self.context, contexts),
+                 (self.shape, shapes))
+        return [(v.fit_transform(d) if fit else v.transform(d)) for v, d in pairs]
+
+    def _stack(self, parts):
+        import scipy.sparse as sp
+
+        parts[2] = parts[2] * self.context_weight
+        return sp.hstack(parts).tocsr()
+
+    def fit_transform(self, items):
+        return self._stack(self._parts(items, True))
+
+    def transform(self, items):
+        return self._stack(self._parts(items, False))
+
+
+def _lex_in(tokens: Tokens, start: int, end: int) -> set[str]:
+    names: set[str] = set()
+    starts = [t.idx for t in tokens.toks]
+    k = bisect.bisect_left(starts, start)
+    while k < len(tokens.toks) and tokens.toks[k].idx < end:
+        names |= tokens.lex[k]
+        k += 1
+    return names
+
+
+# -- the finder ---------------------------------------------------------------------------------
+
+def _softmax(row) -> list[float]:
+    top = max(row)
+    exps = [math.exp(2.0 * (x - top)) for x in row]
+    total = sum(exps)
+    return [x / total for x in exps]
+
+
+def classify(tokens: Tokens, spans: list[tuple[int, int]],
+             model=None) -> list[list[tuple[str, float]]]:
+    """For each (start, end) span, the techniques with their probabilities, most likely first.
+    Without a trained model, the lexicon lists hit by the span, or loaded_language."""
+    model = _model() if model is None else (model or None)
+    text = tokens.doc.text
+    if not spans:
+        return []
+    if model is None:
+        out = []
+        for s, e in spans:
+            hits = _lex_in(tokens, s, e)
+            ranked = sorted(((entry.technique, entry.confidence) for entry in lexicon()
+                             if entry.name in hits), key=lambda x: -x[1])
+            out.append(ranked or [("loaded_language", 0.2)])
+        return out
+    lowered = text.lower()
+    items = [span_item(text, s, e, _lex_in(tokens, s, e), lowered) for s, e in spans]
+    scores = model["technique"].decision_function(model["span_vectorizer"].transform(items))
+    classes = [technique_name(c) for c in model["technique"].classes_]
+    out = []
+    for row in scores:
+        probs = _softmax(list(row))
+        out.append(sorted(zip(classes, probs), key=lambda x: -x[1]))
+    return out
+
+
+def _model():
+    from ..train import load
+
+    model = load(MODEL_NAME)
+    return model if isinstance(model, dict) and model.get("version") == MODEL_VERSION else None
+
+
+#: Bumped when the artefact's layout changes; an artefact of another version is ignored.
+MODEL_VERSION = 1
+
+
+def find(doc: Doc, model=None, threshold: float | None = None) -> list[dict]:
+    """The technique spans of ``doc`` as Technique dicts (ids t1, t2, ... in text order)."""
+    if not len(doc):
+        return []
+    model = _model() if model is None else (model or None)  # model=False: the rules alone
+    tokens = Tokens.of(doc)
+    if not tokens.toks:
+        return []
+    if model is None:
+        found = _rule_spans(tokens)
+    else:
+        matrix = model["hasher"].transform(token_features(tokens))
+        probs = model["tagger"].predict_proba(matrix)[:, 1]
+        spans = decode(tokens, probs, model["threshold"] if threshold is None else threshold)
+        ranked = classify(tokens, [(s, e) for s, e, _ in spans], model)
+        found = [(s, e, best[0][0], p * best[0][1]) for (s, e, p), best in zip(spans, ranked)]
+    text = doc.text
+    records = []
+    for k, (s, e, technique, confidence) in enumerate(sorted(found), 1):
+        records.append({"id": f"t{k}", "technique": technique, "start": s, "end": e,
+                        "text": text[s:e], "confidence": round(min(max(confidence, 0.0), 1.0), 4)})
+    return records
+
+
+def _rule_spans(tokens: Tokens) -> list[tuple[int, int, str, float]]:
+    """Lexicon hits as spans (longest first, never overlapping)."""
+    by_name = {entry.name: entry for entry in lexicon()}
+    doc = tokens.doc
+    hits = sorted(lexicon_hits(doc), key=lambda h: (-(h[2] - h[1]), h[1]))
+    taken: list[tuple[int, int]] = []
+    out = []
+    for name, s, e in hits:
+        start, end = trim_edges(doc.text, doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text))
+        if end <= start or any(start < te and ts < end for ts, te in taken):
+            continue
+        taken.append((start, end))
+        entry = by_name[name]
+        out.append((start, end, entry.technique, entry.confidence))
+    return out
+
+
+class RhetoricFinder:
+    def __init__(self, threshold: float | None = None):
+        self.threshold = threshold
+
+    def __call__(self, doc: Doc) -> Doc:
+        from . import records
+
+        records(doc)["rhetoric"] = self.find(doc)
+        return doc
+
+    def find(self, doc: Doc) -> list[dict]:
+        return find(doc, threshold=self.threshold)
+
+
+@Language.factory("sitrep_rhetoric", assigns=["doc._.sitrep"], default_config={"threshold": None})
+def make_rhetoric_finder(nlp: Language, name: str, threshold: float | None) -> RhetoricFinder:
+    return RhetoricFinder(threshold)
