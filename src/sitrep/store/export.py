@@ -177,7 +177,11 @@ def acled(con, stream: TextIO, all_modalities: bool, filters: Filters) -> Export
             continue
         rows.append(_acled_row(g, all_modalities))
     columns = list(ACLED_COLUMNS) + (["modality"] if all_modalities else [])
-    pd.DataFrame(rows, columns=columns).to_csv(stream, index=False, lineterminator="\n")
+    table = pd.DataFrame(rows, columns=columns)
+    # Whole numbers stay whole when a column has gaps (pandas would write 2026.0).
+    for column in ("year", "iso"):
+        table[column] = table[column].astype("Int64")
+    table.to_csv(stream, index=False, lineterminator="\n")
     summary.written = len(rows)
     return summary
 
