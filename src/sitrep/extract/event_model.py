@@ -1,0 +1,306 @@
+"""The trained event-type layer, as the rules use it: a sentence or clause -> PLOVER type.
+
+The model is built by ``make models`` (``python -m sitrep.train event_type``; see
+``sitrep.train.event_type`` for what it learns from and how) into the cache, never downloaded.
+Every function here returns None when it has not been built, so the rules run alone.
+
+Inputs are parsed spaCy ``Span``/``Doc`` objects (a sentence, a clause, a snippet: the parse the
+pipeline already made is reused) or plain strings, which are parsed first with the bare spaCy
+pipeline (about 6 ms each). Pass a document's sentences in one call: the classifier costs about
+0.3 ms a sentence in a batch, but about 2 ms for a call with one sentence (scikit-learn's
+per-call checks); the role tagger about 1.2 ms a sentence.
+
+What the model has seen: sentences that almost all report an event (ConfliBERT's class 0 is
+"statement", not arbitrary prose). Its "NONE" is calibrated on those, so on a sentence without
+any political act it can still name a type with middling probability: let the rules decide where
+to look (a trigger, an actor), and the model what the event is (:func:`combine`).
+
+* :func:`predict`: ``(label, probability)`` per item; ``label`` is a PLOVER type or ``"NONE"``.
+  The quad head decides whether there is an event and its CAMEO quad class; the PLOVER head picks
+  the type within that class. ``probability`` is the joint probability of that label
+  (p(quad class) x p(type | quad class)); for ``"NONE"`` it is p(no event).
+* :func:`distribution`: the joint probability of each of the 17 labels.
+* :func:`predict_quad`: ``(quad class 0-4, probability)``.
+* :func:`predict_acled`: ``(ACLED sub-event type name, probability)`` from the head trained on
+  CASE 2021 snippets (which are all events: call it for events already found, e.g. ASSAULT,
+  PROTEST, COERCE). The name is ACLED's own (``"Air/drone strike"``), or None when the best label
+  is one of CASE's non-ACLED ones (disasters, organised crime, diplomacy, attribution).
+* :func:`combine` / :func:`combine_acled`: how a sentence's rule-found type and the model's
+  distribution make one label (below).
+* :func:`roles`: the source and target spans of a sentence's main event, from a token tagger
+  trained on ConfliBERT's CAMEO NER file: ``(role, start_char, end_char)`` with role ``"source"``,
+  ``"target"`` or ``"both"`` (reciprocal: "X met Y"), offsets into the item's ``Doc``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..evaluate.events import ACLED_CODES, NONE, PLOVER_TYPES, QUAD
+
+NAME = "event_type"
+
+_lock = threading.Lock()
+_parser = None
+
+
+def model() -> dict | None:
+    """The loaded artefact, or None when it has not been built or is of another format."""
+    from ..train import load
+    from ..train.event_type import FORMAT
+
+    art = load(NAME)
+    if not isinstance(art, dict) or art.get("format") != FORMAT:
+        return None
+    return art
+
+
+def available() -> bool:
+    return model() is not None
+
+
+def _nlp():
+    global _parser
+    with _lock:
+        if _parser is None:
+            from ..nlp import load_base
+
+            _parser = load_base()
+        return _parser
+
+
+def _rows(items: Sequence) -> list[dict[str, str]]:
+    from ..train.event_type import features
+
+    strings = [k for k, x in enumerate(items) if isinstance(x, str)]
+    parsed = {}
+    if strings:
+        nlp = _nlp()
+        for k, doc in zip(strings, nlp.pipe([items[k] for k in strings], batch_size=64)):
+            parsed[k] = doc
+    return [features(parsed.get(k, x)) for k, x in enumerate(items)]
+
+
+def _weights(head: dict) -> tuple[np.ndarray, np.ndarray]:
+    """A head's coefficients as a C-contiguous (features x classes) matrix, made once per
+    process (``X @ coef_.T`` would copy the transposed matrix on every call)."""
+    cached = head.get("_weights")
+    if cached is None:
+        clf = head["clf"]
+        cached = (np.ascontiguousarray(clf.coef_.T), np.asarray(clf.intercept_))
+        head["_weights"] = cached
+    return cached
+
+
+def _probabilities(art: dict, head: str, X) -> tuple[list[str], np.ndarray]:
+    from ..train.event_type import softmax
+
+    h = art["heads"][head]
+    weights, bias = _weights(h)
+    scores = np.asarray(X @ weights) + bias  # LinearSVC's decision_function
+    if scores.shape[1] == 1:
+        scores = scores[:, 0]
+    return h["classes"], softmax(scores, h["temperature"])
+
+
+def _heads(items: Sequence, heads: Sequence[str]):
+    art = model()
+    if art is None:
+        return None
+    if not items:
+        return {}
+    from ..train.event_type import transform
+
+    from sklearn import config_context
+
+    rows = _rows(items)
+    with config_context(assume_finite=True, skip_parameter_validation=True):
+        X = transform(art["vectorizers"], rows)
+    return {h: _probabilities(art, h, X) for h in heads}
+
+
+def _joint(out: dict) -> list[dict[str, float]]:
+    qcls, qp = out["quad"]
+    tcls, tp = out["plover"]
+    qindex = {int(c): k for k, c in enumerate(qcls)}
+    result = []
+    for qrow, trow in zip(qp, tp):
+        dist = {NONE: float(qrow[qindex[0]]) if 0 in qindex else 0.0}
+        by_type = dict(zip(tcls, trow))
+        for group in (1, 2, 3, 4):
+            members = [t for t in PLOVER_TYPES if QUAD[t] == group]
+            pq = float(qrow[qindex[group]]) if group in qindex else 0.0
+            mass = sum(by_type.get(t, 0.0) for t in members)
+            for t in members:
+                share = by_type.get(t, 0.0) / mass if mass > 0 else 1.0 / len(members)
+                dist[t] = pq * share
+        result.append(dist)
+    return result
+
+
+def distribution(items: Sequence) -> list[dict[str, float]] | None:
+    """Per item, the joint probability of ``"NONE"`` and of each PLOVER type (they sum to 1);
+    None without the model."""
+    out = _heads(items, ("quad", "plover"))
+    if out is None:
+        return None
+    return _joint(out) if items else []
+
+
+def predict(items: Sequence) -> list[tuple[str, float]] | None:
+    """``(PLOVER type or "NONE", probability)`` per item: the most probable type within the most
+    probable quad class. None when the model has not been built."""
+    out = _heads(items, ("quad", "plover"))
+    if out is None:
+        return None
+    if not items:
+        return []
+    qcls, qp = out["quad"]
+    result = []
+    for qrow, dist in zip(qp, _joint(out)):
+        group = int(qcls[int(np.argmax(qrow))])
+        if group == 0:
+            result.append((NONE, float(dist[NONE])))
+            continue
+        best = max((t for t in PLOVER_TYPES if QUAD[t] == group), key=lambda t: dist[t])
+        result.append((best, float(dist[best])))
+    return result
+
+
+def predict_quad(items: Sequence) -> list[tuple[int, float]] | None:
+    """``(CAMEO quad class 0-4, probability)`` per item; None without the model."""
+    out = _heads(items, ("quad",))
+    if out is None:
+        return None
+    if not items:
+        return []
+    classes, probs = out["quad"]
+    return [(int(classes[k]), float(row[k])) for row in probs for k in [int(np.argmax(row))]]
+
+
+def predict_acled(items: Sequence) -> list[tuple[str | None, float]] | None:
+    """``(ACLED sub-event type name or None, probability)`` per item; None without the model."""
+    out = _heads(items, ("acled",))
+    if out is None:
+        return None
+    if not items:
+        return []
+    classes, probs = out["acled"]
+    result = []
+    for row in probs:
+        k = int(np.argmax(row))
+        result.append((ACLED_CODES.get(classes[k]), float(row[k])))
+    return result
+
+
+#: The model decides the quad class (and whether there is an event) when its most probable quad
+#: class has at least this probability; below it, the rules' type stands.
+CONFIDENT = 0.5
+
+
+def combine(rule: str | None, dist: dict[str, float], confident: float = CONFIDENT
+            ) -> tuple[str, float, str]:
+    """One sentence's label from the rules' type (of its most confident asserted event, or None)
+    and the model's :func:`distribution`: ``(label, probability, origin)``.
+
+    The model is the better judge of *whether* a sentence reports an event and of its quad class
+    (cooperation or conflict, verbal or material); the lexicon, when it fires, is the better judge
+    of the exact type. So: when the model's most probable quad class reaches ``confident``, it
+    decides the class ("NONE" included) and the rules' type is kept if it lies in that class,
+    else the model's best type in it is used; when the model is unsure, the rules' type stands,
+    and without one the model's label. ``origin`` is "rules", "model" or "both" (they agree)."""
+    quad = {g: sum(p for t, p in dist.items() if QUAD.get(t) == g) for g in (1, 2, 3, 4)}
+    quad[0] = dist.get(NONE, 0.0)
+    group = max(quad, key=lambda g: quad[g])
+
+    def best_in(g: int) -> str:
+        return NONE if g == 0 else max((t for t in PLOVER_TYPES if QUAD[t] == g),
+                                       key=lambda t: dist.get(t, 0.0))
+
+    if quad[group] >= confident:
+        if rule is not None and QUAD.get(rule) == group:
+            return rule, float(dist.get(rule, 0.0)), "both"
+        label = best_in(group)
+        return label, float(dist.get(label, 0.0)), "model"
+    if rule is not None:
+        return rule, float(dist.get(rule, 0.0)), "rules"
+    label = best_in(group)
+    return label, float(dist.get(label, 0.0)), "model"
+
+
+def combine_acled(rule: str | None, model: tuple[str | None, float],
+                  confident: float = CONFIDENT) -> tuple[str | None, float, str]:
+    """An event's ACLED sub-event type from the rules' (``acled_map.yaml``) and the model's
+    :func:`predict_acled` answer: the model's when it reaches ``confident`` (it was trained on
+    CASE's sub-types), else the rules' when they gave one, else the model's."""
+    name, p = model
+    if rule is None:
+        return name, p, "model"
+    if p >= confident:
+        return name, p, ("both" if name == rule else "model")
+    return rule, p if name == rule else 0.0, ("both" if name == rule else "rules")
+
+
+ROLE_NAMES = {"S": "source", "T": "target", "R": "both"}
+
+
+def _decode(art: dict, span) -> list[str]:
+    """Greedy left-to-right BIO tags of ``span``'s tokens: the static features are scored in one
+    matrix product, the previous-tag features added token by token."""
+    from ..train.event_type import prev_features, token_features
+
+    head = art["roles"]
+    vectorizer, clf = head["vectorizer"], head["clf"]
+    static = token_features(span)
+    if not static:
+        return []
+    vocab = vectorizer.vocabulary_
+    weights, bias = _weights(head)
+    # what DictVectorizer.transform gives (string values: one-hot "name=value"), built directly
+    base = np.empty((len(static), len(bias)))
+    for k, f in enumerate(static):
+        cols = [c for c in (vocab.get(f"{name}={value}") for name, value in f.items())
+                if c is not None]
+        base[k] = weights[cols].sum(axis=0) + bias
+    classes = list(clf.classes_)
+    tags: list[str] = []
+    for k, f in enumerate(static):
+        p1 = tags[k - 1] if k > 0 else "<s>"
+        p2 = tags[k - 2] if k > 1 else "<s>"
+        score = np.array(base[k], dtype=np.float64).ravel()
+        for name, value in prev_features(f["w"], f["chunk"], p1, p2).items():
+            col = vocab.get(f"{name}={value}")
+            if col is not None:
+                score = score + weights[col]
+        tag = classes[int(np.argmax(score))]
+        if tag.startswith("I-") and (p1 == "<s>" or p1 == "O" or p1[2:] != tag[2:]):
+            tag = "B-" + tag[2:]  # an I- that starts a span
+        tags.append(tag)
+    return tags
+
+
+def roles(items: Sequence) -> list[list[tuple[str, int, int]]] | None:
+    """Per item, the ``(role, start_char, end_char)`` spans the role tagger finds (offsets into the
+    item's Doc; into the string for a string); None when the model has not been built."""
+    art = model()
+    if art is None or "roles" not in art:
+        return None
+    out = []
+    for item in items:
+        span = _nlp()(item) if isinstance(item, str) else item
+        tokens = list(span)
+        tags = _decode(art, span)
+        found, role, first = [], None, 0
+        for k, tag in enumerate([*tags, "O"]):
+            kind = tag[2:] if tag != "O" else None
+            if role is not None and (tag == "O" or tag.startswith("B-") or kind != role):
+                a, b = tokens[first], tokens[k - 1]
+                found.append((ROLE_NAMES[role], a.idx, b.idx + len(b)))
+                role = None
+            if kind is not None and role is None:
+                role, first = kind, k
+        out.append(found)
+    return out

@@ -1,0 +1,403 @@
+"""The event-type classifier and the source/target role tagger: CPU models for where the rules
+cannot reach.
+
+What they learn from (the *train* parts only; see ``sitrep.evaluate.events.split_of``: a sha256
+of the normalised text puts 20% of every file in a held-out part that ``sitrep eval`` scores):
+
+* ConfliBERT ``cameo_class_train.tsv``: sentence -> CAMEO quad class 0-4;
+* PLOVER GSR: sentence -> PLOVER type (0.5b1 names mapped to PLOVER 2.0);
+* CASE 2021 task 2 dev: snippet -> ACLED sub-event type (30 labels), and through
+  ``ACLED_TO_PLOVER`` a PLOVER type for most of them;
+* ConfliBERT ``cameo_ner_train.txt``: tokens -> BIO source (S) / target (T) / reciprocal (R).
+
+Sentence features (:func:`features`, computed on a parsed spaCy ``Doc``/``Span``, so that in the
+pipeline the parse is reused): TF-IDF of character 2-5-grams of the text, of lemma 1-2-grams, of
+the lemmas of the root verbs (with the clause a reporting verb introduces: "X said Y attacked" ->
+attack, and negated or particle verbs: ``NEG:attack``, ``pull_out``), and of verb -> dependent
+triples (``launch>dobj>assault``, ``attack>prep>on``, ``meet>with>minister``). The parse features
+lift cross-validated macro-F1 on the quad classes from 0.83 (text n-grams alone) to 0.90. spaCy's
+tok2vec vectors (averaged) were tried and left out: they lowered it.
+
+Three sentence heads (scikit-learn ``LinearSVC``; probabilities are a softmax of the decision
+values with one temperature per head, fitted on 5-fold cross-validated decision values):
+
+* ``quad``: 0-4 from ConfliBERT and the GSR's types mapped to quad classes (both weight 1);
+* ``plover``: the 16 PLOVER types, from the GSR and the CASE snippets that map to one type;
+* ``acled``: the 30 CASE labels, from CASE.
+
+``sitrep.extract.event_model`` combines them: the quad head decides whether there is an event and
+its quad class; the PLOVER head picks the type within that class (its probabilities renormalised
+over the class's four types); the ACLED head names the sub-event type of violent and protest events.
+
+The role tagger (``roles``) is a left-to-right (MEMM-style) LinearSVC over BIO tags: per token its
+word, lemma, tags, entity, noun chunk, the predicate it hangs from and through which dependency,
+its side of the root, a +-2 window (:func:`token_features`), plus the two previous tags.
+
+Every design choice (features, weights, C) was made by 5-fold cross-validation *inside the train
+parts*, never on the held-out parts. Training is deterministic (fixed seeds, sorted inputs).
+
+The artefact is a plain dict of scikit-learn objects (no classes of ours are pickled; coefficients
+in float32), with the fingerprints of every training text so that the scorers can check that a
+held-out sentence was never trained on.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+NAME = "event_type"
+#: Bumped when the features or the artefact's layout change (the predictor checks it).
+FORMAT = 1
+
+#: Reporting verbs whose complement clause carries the event ("officials said troops attacked").
+REPORTING = frozenset({
+    "say", "tell", "report", "announce", "state", "add", "claim", "note", "confirm", "explain",
+    "write", "insist", "declare", "warn", "accord", "allege", "reveal", "indicate", "stress",
+})
+_DEPS = frozenset({
+    "dobj", "xcomp", "prep", "ccomp", "neg", "aux", "prt", "attr", "acomp", "advcl", "conj",
+    "nsubjpass", "agent", "dative", "oprd", "auxpass", "nsubj", "pobj",
+})
+FIELDS = ("text", "lemmas", "root", "deps")
+
+SEED = 0
+#: Sample weight of the GSR's (quad-mapped) sentences in the quad head.
+GSR_QUAD_WEIGHT = 1.0
+
+
+# --------------------------------------------------------------------------- features
+
+
+def _lemma(token) -> str:
+    return (token.lemma_ or token.text).lower()
+
+
+def features(span) -> dict[str, str]:
+    """The four text fields the vectorizers read, from a parsed ``Doc`` or ``Span``."""
+    tokens = list(span)
+    roots = [t for t in tokens if t.dep_ == "ROOT"] or tokens[:1]
+    root_feats: list[str] = []
+    for root in roots:
+        root_feats.append(_lemma(root))
+        preds = [root]
+        if _lemma(root) in REPORTING:
+            preds += [c for c in root.children if c.dep_ in ("ccomp", "xcomp", "conj")]
+        preds += [c for c in root.children if c.dep_ in ("conj", "xcomp") and c.pos_ == "VERB"]
+        root_feats += ["P:" + _lemma(p) for p in preds[1:]]
+        for p in preds:
+            for c in p.children:
+                if c.dep_ == "neg":
+                    root_feats.append("NEG:" + _lemma(p))
+                elif c.dep_ == "prt":
+                    root_feats.append(_lemma(p) + "_" + _lemma(c))
+    deps: list[str] = []
+    for t in tokens:
+        head = t.head
+        if t.i == head.i or head.pos_ not in ("VERB", "AUX") or t.dep_ not in _DEPS:
+            continue
+        deps.append(f"{_lemma(head)}>{t.dep_}>{_lemma(t)}")
+        if t.dep_ == "prep":
+            deps += [f"{_lemma(head)}>{_lemma(t)}>{_lemma(c)}" for c in t.children
+                     if c.dep_ == "pobj"]
+    return {
+        "text": span.text,
+        "lemmas": " ".join(_lemma(t) for t in tokens if not t.is_space),
+        "root": " ".join(root_feats),
+        "deps": " ".join(deps),
+    }
+
+
+def make_vectorizers() -> dict:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return {
+        "text": TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                                min_df=2, dtype=np.float32),
+        "lemmas": TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"\S+",
+                                  dtype=np.float32),
+        "root": TfidfVectorizer(token_pattern=r"\S+", dtype=np.float32),
+        "deps": TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True, dtype=np.float32),
+    }
+
+
+def transform(vectorizers: dict, rows: Sequence[dict[str, str]]):
+    """The sparse feature matrix of ``rows`` (outputs of :func:`features`); a field whose
+    vectorizer is None (nothing to learn from at training) is left out."""
+    from scipy.sparse import hstack
+
+    return hstack([vectorizers[f].transform([r[f] for r in rows]) for f in FIELDS
+                   if vectorizers.get(f) is not None]).tocsr()
+
+
+def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
+    z = np.asarray(scores, dtype=np.float64)
+    if z.ndim == 1:  # a binary head: one decision value
+        z = np.stack([-z, z], axis=1) / 2.0
+    z = z * temperature
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+# --------------------------------------------------------------------------- roles
+
+#: BIO tags of ConfliBERT's CAMEO NER file: S source, T target, R reciprocal (both).
+ROLE_TAGS = ("O", "B-S", "I-S", "B-T", "I-T", "B-R", "I-R")
+#: C of the role tagger's LinearSVC (5-fold CV inside the train part).
+ROLES_C = 0.1
+
+
+def _predicate(token):
+    """The nearest verb above ``token`` (or the root) and the dependency through which ``token``
+    hangs from it (``SELF`` for the verb itself)."""
+    cur = token
+    while cur.head.i != cur.i and cur.head.pos_ not in ("VERB", "AUX"):
+        cur = cur.head
+    pred = cur.head if cur.head.i != cur.i else cur
+    return pred, ("SELF" if cur.i == pred.i else cur.dep_)
+
+
+def _chunks(span) -> list:
+    try:
+        return list(span.noun_chunks)
+    except (ValueError, NotImplementedError):  # no parse (a blank pipeline)
+        return []
+
+
+def token_features(span) -> list[dict[str, str]]:
+    """Per token of a parsed ``Doc``/``Span``: the static features of the role tagger (word,
+    lemma, tags, entity, noun chunk, the predicate it hangs from and how, its side of the
+    sentence's root, a +-2 window)."""
+    tokens = list(span)
+    chunk_of = {}
+    for ch in _chunks(span):
+        for t in ch:
+            chunk_of[t.i] = ch
+    out = []
+    for k, t in enumerate(tokens):
+        pred, pdep = _predicate(t)
+        root = t.sent.root if t.doc.has_annotation("DEP") else tokens[0]
+        side = "L" if t.i < root.i else ("R" if t.i > root.i else "ROOT")
+        cur = t
+        while cur.head.i != cur.i and cur.head.i != root.i:
+            cur = cur.head
+        rdep = "ROOT" if t.i == root.i else cur.dep_
+        f = {
+            "w": t.lower_, "l": _lemma(t), "shape": t.shape_, "pos": t.pos_, "tag": t.tag_,
+            "dep": t.dep_, "hl": _lemma(t.head), "hdep": t.head.dep_, "hpos": t.head.pos_,
+            "ent": t.ent_type_ or "O", "iob": t.ent_iob_, "pdep": pdep,
+            "pl|pdep": _lemma(pred) + "|" + pdep, "pisroot": str(pred.i == root.i), "side": side,
+            "rootl": _lemma(root), "rootl|side": _lemma(root) + "|" + side,
+            "anc": ">".join(a.dep_ for a in list(t.ancestors)[:3]), "pdep|side": pdep + "|" + side,
+            "rdep": rdep, "rl|rdep": _lemma(root) + "|" + rdep,
+            "conj": str(any(a.dep_ == "conj" for a in t.ancestors)),
+            "l|pdep": _lemma(t) + "|" + pdep,
+        }
+        ch = chunk_of.get(t.i)
+        f["chunk"] = "O" if ch is None else ("B" if t.i == ch.start else "I")
+        if ch is not None:
+            f["chdep"] = ch.root.dep_
+            f["chhead"] = _lemma(ch.root.head) + "|" + ch.root.dep_
+            f["chpos"] = "B" if t.i == ch.start else ("E" if t.i == ch.end - 1 else "I")
+        for d in (-2, -1, 1, 2):
+            j = k + d
+            if 0 <= j < len(tokens):
+                n = tokens[j]
+                f[f"w{d}"] = n.lower_
+                f[f"pos{d}"] = n.pos_
+                f[f"chunk{d}"] = "O" if n.i not in chunk_of else (
+                    "B" if n.i == chunk_of[n.i].start else "I")
+                f[f"ent{d}"] = n.ent_type_ or "O"
+            else:
+                f[f"w{d}"] = "<pad>"
+        out.append(f)
+    return out
+
+
+def prev_features(word: str, chunk: str, p1: str, p2: str) -> dict[str, str]:
+    """The features of the previous tags (the tagger decodes left to right)."""
+    return {"p1": p1, "p12": p1 + "|" + p2, "p1|w": p1 + "|" + word, "p1|chunk": p1 + "|" + chunk}
+
+
+def gold_token_tags(sentence, doc) -> list[str]:
+    """BIO tags of ``doc``'s tokens from a gold ``NerSentence`` over the same text: a token takes
+    the tag of the first gold token it overlaps; a token continuing the same gold token, I-."""
+    tags, last = [], None
+    for tok in doc:
+        a, b = tok.idx, tok.idx + len(tok)
+        hit = next((k for k, (x, y) in enumerate(sentence.offsets) if x < b and a < y), None)
+        tag = "O" if hit is None else sentence.tags[hit]
+        if hit is not None and hit == last and tag.startswith("B-"):
+            tag = "I-" + tag[2:]
+        tags.append(tag)
+        last = hit
+    return tags
+
+
+def _int32(matrix):
+    matrix = matrix.tocsr()
+    matrix.indices = matrix.indices.astype(np.int32)
+    matrix.indptr = matrix.indptr.astype(np.int32)
+    return matrix
+
+
+def _fit_roles(sentences, docs) -> dict:
+    from sklearn.feature_extraction import DictVectorizer
+
+    rows, labels = [], []
+    for sent, doc in zip(sentences, docs):
+        tags = gold_token_tags(sent, doc)
+        for k, f in enumerate(token_features(doc)):
+            p1 = tags[k - 1] if k > 0 else "<s>"
+            p2 = tags[k - 2] if k > 1 else "<s>"
+            rows.append({**f, **prev_features(f["w"], f["chunk"], p1, p2)})
+            labels.append(tags[k])
+    vectorizer = DictVectorizer(dtype=np.float32)
+    X = _int32(vectorizer.fit_transform(rows))
+    clf = _compact(_svc(ROLES_C).fit(X, labels))
+    return {"vectorizer": vectorizer, "clf": clf, "classes": [str(c) for c in clf.classes_],
+            "tokens": len(labels)}
+
+
+# --------------------------------------------------------------------------- training
+
+
+def _svc(c: float = 1.0):
+    from sklearn.svm import LinearSVC
+
+    return LinearSVC(C=c, random_state=SEED, max_iter=5000)
+
+
+def _compact(clf):
+    """Coefficients in float32: half the artefact, the same decisions to 1e-6."""
+    clf.coef_ = np.ascontiguousarray(clf.coef_, dtype=np.float32)
+    clf.intercept_ = np.asarray(clf.intercept_, dtype=np.float32)
+    return clf
+
+
+def _fit_head(X, y: Sequence, weights: Sequence[float] | None = None, c: float = 1.0) -> dict:
+    """A LinearSVC on all of ``X`` plus the softmax temperature that minimises the log-loss of
+    5-fold cross-validated decision values."""
+    from sklearn.model_selection import KFold
+
+    y = np.array([str(v) for v in y])
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    classes = np.array(sorted(set(y)), dtype=object)
+    index = {c_: k for k, c_ in enumerate(classes)}
+    scores = np.full((len(y), len(classes)), np.nan)
+    for tr, te in KFold(5, shuffle=True, random_state=SEED).split(y):
+        if len(set(y[tr])) < 2:
+            continue
+        clf = _svc(c).fit(X[tr], y[tr], sample_weight=w[tr])
+        dec = clf.decision_function(X[te])
+        if dec.ndim == 1:
+            dec = np.stack([-dec, dec], axis=1) / 2.0
+        cols = [index[k] for k in clf.classes_]
+        fold = np.full((len(te), len(classes)), np.nan)
+        fold[:, cols] = dec
+        fold[np.isnan(fold)] = np.nanmin(dec) - 1.0  # a class missing from the fold's training
+        scores[te] = fold
+    gold = np.array([index[v] for v in y])
+    temperature, best = 1.0, float("inf")
+    for t in np.exp(np.linspace(np.log(0.25), np.log(20.0), 60)):
+        p = softmax(scores, t)[np.arange(len(y)), gold]
+        loss = float(-np.log(np.clip(p, 1e-9, 1.0)).mean())
+        if loss < best:
+            temperature, best = float(t), loss
+    clf = _compact(_svc(c).fit(X, y, sample_weight=w))
+    return {"clf": clf, "classes": [str(k) for k in clf.classes_], "temperature": temperature,
+            "cv_accuracy": float((scores.argmax(1) == gold).mean()), "cv_logloss": best}
+
+
+def parse(texts: Iterable[str], nlp=None) -> list:
+    """Docs of ``texts`` from the bare spaCy pipeline (or ``nlp``)."""
+    if nlp is None:
+        from ..nlp import load_base
+
+        nlp = load_base()
+    return list(nlp.pipe(texts, batch_size=64))
+
+
+def training_data(shared: Path) -> dict[str, list]:
+    """The train parts of the four files: ``(text, label, weight)`` triples for each event head,
+    and the ``NerSentence`` list for the role tagger."""
+    from ..evaluate.events import (
+        ACLED_TO_PLOVER, CAMEO_CLASS_PATH, CAMEO_NER_PATH, CASE_PATH, PLOVER_PATH, QUAD,
+        load_cameo_class, load_cameo_ner, load_case2021, load_plover, plover_to_quad,
+    )
+
+    cameo = [x for x in load_cameo_class(shared / CAMEO_CLASS_PATH) if x.split == "train"]
+    gsr = [x for x in load_plover(shared / PLOVER_PATH) if x.split == "train"]
+    case = [x for x in load_case2021(shared / CASE_PATH) if x.split == "train"]
+    quad = [(x.text, int(x.label), 1.0) for x in cameo]
+    quad += [(x.text, plover_to_quad(x.label), GSR_QUAD_WEIGHT) for x in gsr]
+    plover = [(x.text, x.label, 1.0) for x in gsr]
+    plover += [(x.text, ACLED_TO_PLOVER[x.label], 1.0) for x in case
+               if ACLED_TO_PLOVER.get(x.label) in QUAD]
+    acled = [(x.text, x.label, 1.0) for x in case]
+    originals = [x.text for x in load_cameo_class(shared / CAMEO_CLASS_PATH)]
+    ner = [s for s in load_cameo_ner(shared / CAMEO_NER_PATH, originals) if s.split == "train"]
+    return {"quad": quad, "plover": plover, "acled": acled, "roles": ner,
+            "sizes": {"cameo_class": len(cameo), "plover_gsr": len(gsr), "case2021": len(case),
+                      "cameo_ner": len(ner)}}
+
+
+def train(shared: Path, out: Path, nlp=None) -> dict:
+    """Fit the four heads on the train parts under ``shared`` and write the artefact to ``out``."""
+    from ..evaluate.events import HELDOUT, key_digest
+
+    started = time.perf_counter()
+    data = training_data(Path(shared))
+    heads_ = ("quad", "plover", "acled")
+    event_texts = sorted({t for head in heads_ for t, _, _ in data[head]})
+    role_texts = [s.text for s in data["roles"]]
+    texts = sorted(set(event_texts) | set(role_texts))
+    docs = dict(zip(texts, parse(texts, nlp)))
+    rows = {t: features(docs[t]) for t in event_texts}
+    parsed = time.perf_counter() - started
+
+    vectorizers = make_vectorizers()
+    for f in FIELDS:
+        try:
+            vectorizers[f].fit([rows[t][f] for t in event_texts])
+        except ValueError:  # an empty vocabulary: no parse (a blank pipeline), tiny data
+            vectorizers[f] = None
+    heads = {}
+    for head in heads_:
+        triples = data[head]
+        X = transform(vectorizers, [rows[t] for t, _, _ in triples])
+        heads[head] = _fit_head(X, [lab for _, lab, _ in triples], [w for _, _, w in triples])
+    roles = _fit_roles(data["roles"], [docs[t] for t in role_texts])
+    figures = {
+        "train parts": data["sizes"],
+        "head sizes": {**{h: len(data[h]) for h in heads_}, "roles (tokens)": roles["tokens"]},
+        "cv accuracy": {h: round(heads[h]["cv_accuracy"], 3) for h in heads},
+        "parse s": round(parsed, 1),
+        "total s": round(time.perf_counter() - started, 1),
+    }
+    artefact = {
+        "name": NAME,
+        "format": FORMAT,
+        "vectorizers": vectorizers,
+        "heads": heads,
+        "roles": roles,
+        "train_keys": frozenset(key_digest(t) for t in texts),
+        "split": f"sha256 of the normalised text, {HELDOUT:.0%} held out "
+                 "(sitrep.evaluate.events.split_of)",
+        "label_counts": {h: dict(Counter(str(lab) for _, lab, _ in data[h])) for h in heads_},
+        "figures": figures,
+    }
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    with open(tmp, "wb") as f:
+        pickle.dump(artefact, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, out)
+    return figures
