@@ -227,7 +227,8 @@ def eval_(
     gold_set: Annotated[str, typer.Argument(metavar="SET", help="geo-lgl, geo-gwn, actors-fakes, "
                                             "places-fakes, ... (an unknown name lists them all)")],
     limit: Annotated[int | None, typer.Option(help="Score the first N documents only.")] = None,
-    mode: Annotated[str, typer.Option(help="For geo sets: gold, e2e or both.")] = "both",
+    mode: Annotated[str, typer.Option(help="Geo sets: gold, e2e or both. Event sets: pipeline, "
+                                      "model, combined or auto (both = auto).")] = "both",
     split: Annotated[str, typer.Option(help="Only the development split is shipped.")] = "dev",
     model: ModelOpt = None,
 ) -> None:
