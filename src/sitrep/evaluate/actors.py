@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .events import (
-    CAMEO_CLASS_PATH, CAMEO_NER_PATH, HELDOUT, NerSentence, _parse, _path, _table,
+    CAMEO_CLASS_PATH, CAMEO_NER_PATH, HELDOUT, PRF, NerSentence, _parse, _path, _table,
     load_cameo_class, load_cameo_ner, ner_spans,
 )
 
@@ -46,7 +46,7 @@ __all__ = ["SETS", "Counts", "PredictedSentence", "format_actor_scores", "predic
 
 
 @dataclass
-class Counts:
+class Counts(PRF):
     tp: int = 0
     fp: int = 0
     fn: int = 0
@@ -55,19 +55,6 @@ class Counts:
         self.tp += len(gold & predicted)
         self.fp += len(predicted - gold)
         self.fn += len(gold - predicted)
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
 
 @dataclass(frozen=True)

@@ -391,16 +391,12 @@ def ner_spans(tags: Sequence[str]) -> list[tuple[str, int, int]]:
 # --------------------------------------------------------------------------- scoring
 
 
-@dataclass(frozen=True)
-class ClassScore:
-    label: str
+class PRF:
+    """Precision, recall and F1 of anything with ``tp``, ``fp`` and ``fn`` counts."""
+
     tp: int
     fp: int
     fn: int
-
-    @property
-    def support(self) -> int:
-        return self.tp + self.fn
 
     @property
     def precision(self) -> float:
@@ -414,6 +410,18 @@ class ClassScore:
     def f1(self) -> float:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass(frozen=True)
+class ClassScore(PRF):
+    label: str
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def support(self) -> int:
+        return self.tp + self.fn
 
 
 @dataclass(frozen=True)
