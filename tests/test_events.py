@@ -449,14 +449,9 @@ def test_without_actor_records_named_entities_stand_in():
 # ------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def full_nlp(nlp):
-    """The session's pipeline with the events component last; removed again afterwards, so that
-    tests of other modules see the shared pipeline as they found it."""
-    added = "sitrep_events" not in nlp.pipe_names
-    if added:
-        nlp.add_pipe("sitrep_events", last=True)
-    yield nlp
-    if added:
-        nlp.remove_pipe("sitrep_events")
+    """The session's pipeline, which runs the events component after actors, places and quotes."""
+    assert "sitrep_events" in nlp.pipe_names
+    return nlp
 
 
 def events_of(nlp, text: str, published: str | None = None) -> list[dict]:

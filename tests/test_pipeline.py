@@ -43,3 +43,13 @@ def test_example_places_are_resolved_near_the_truth(pipeline, example_docs):
     assert amman.country == "JO" and abs(amman.lat - 31.95) < 0.2 and abs(amman.lon - 35.93) < 0.2
     assert by_mention["Da’el"].country == "SY"
     assert next(p for t, p in by_mention.items() if "Deraa" in t).country == "SY"
+
+
+def test_components_run_in_an_order_that_satisfies_their_contracts(nlp):
+    from sitrep.extract import COMPONENTS
+
+    assert [n for n in nlp.pipe_names if n.startswith("sitrep_")] == list(COMPONENTS)
+    # The trained pipelines set POS in their attribute_ruler without declaring "token.pos".
+    problems = {name: [p for p in found if p != "token.pos"]
+                for name, found in nlp.analyze_pipes()["problems"].items()}
+    assert all(not problems[name] for name in COMPONENTS), problems

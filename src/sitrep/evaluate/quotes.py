@@ -286,16 +286,7 @@ def format_scores(title: str, s: Scores, notes: Iterable[str] = ()) -> str:
 
 # -- running a pipeline ----------------------------------------------------------------------------
 
-def ensure_component(pipeline) -> None:
-    """Add the quotes component to the pipeline's spaCy model when it is not registered yet."""
-    from ..extract import quotes  # noqa: F401  (registers the factory)
-
-    if "sitrep_quotes" not in pipeline.nlp.pipe_names:
-        pipeline.nlp.add_pipe("sitrep_quotes", last=True)
-
-
 def predictor(pipeline) -> Callable[[str], list[Predicted]]:
-    ensure_component(pipeline)
 
     def predict(text: str) -> list[Predicted]:
         report = pipeline.analyze_text(text)
