@@ -18,9 +18,10 @@ from sitrep.model import Document
 from sitrep.read.encoding import decode, normalise
 from sitrep.read.html import read_html
 from sitrep.read.options import ReadOptions
-from sitrep.read.records import read_csv, read_json, read_jsonl
+from sitrep.read.records import PARQUET_MAGIC, read_csv, read_json, read_jsonl, read_parquet
 from sitrep.read.sources import (
-    FORMATS, STDIN, expand, format_of, load_bytes, load_stream, sniff, stream_origin,
+    FORMATS, STDIN, expand, format_of, load_bytes, load_stream, os_problem, sniff,
+    stream_origin,
 )
 from sitrep.read.text import EMPTY, read_text
 
@@ -78,6 +79,9 @@ def _items(source: Source, options: ReadOptions) -> Iterator[Document | ReadFail
     if not isinstance(source, str | os.PathLike):
         origin = STDIN if source is sys.stdin else stream_origin(source)
         data = load_stream(source, origin, options.max_bytes)
+        if isinstance(data, bytes) and data.startswith(PARQUET_MAGIC):
+            yield from read_parquet(data, origin, options)  # `sitrep analyze - < day.parquet`
+            return
         text = decode(data, origin) if isinstance(data, bytes) else normalise(data, origin)
         named = format_of(Path(origin))[0] if origin not in (STDIN, "<stream>") else None
         yield from _parse(text, named or sniff(text), origin, options)
@@ -89,9 +93,26 @@ def _items(source: Source, options: ReadOptions) -> Iterator[Document | ReadFail
         known = ", ".join(sorted(FORMATS))
         problem = f"unsupported file type {path.suffix!r} (sitrep reads {known}, .gz)"
         raise ReadError(origin, problem)
+    if fmt == "parquet":
+        yield from _read_parquet(path, origin, options)
+        return
     text = decode(load_bytes(path, origin, options.max_bytes), origin)
     # A file with no extension at all is taken the way stdin is: by its first character.
     yield from _parse(text, fmt or sniff(text), origin, options)
+
+
+def _read_parquet(path: Path, origin: str, options: ReadOptions) -> Iterator[Document | ReadFailure]:
+    """Parquet is read in row batches straight from the file, so --max-bytes does not cap it
+    (a gzipped one is inflated first, within the cap)."""
+    if format_of(path)[1]:
+        yield from read_parquet(load_bytes(path, origin, options.max_bytes), origin, options)
+        return
+    try:
+        handle = open(path, "rb")
+    except OSError as err:
+        raise ReadError(origin, os_problem(err)) from None
+    with handle:
+        yield from read_parquet(handle, origin, options)
 
 
 def _parse(

@@ -17,6 +17,7 @@ FORMATS = {
     ".html": "html", ".htm": "html", ".xhtml": "html",
     ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
     ".csv": "csv",
+    ".parquet": "parquet",
 }
 STDIN = "<stdin>"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -75,7 +76,7 @@ def load_bytes(path: Path, origin: str, max_bytes: int) -> bytes:
             raise ReadError(origin, f"file is {_mb(size)}, over the {limit} limit{_FLAG}")
         raw = path.read_bytes()
     except OSError as err:
-        raise ReadError(origin, _os_problem(err)) from None
+        raise ReadError(origin, os_problem(err)) from None
     return _gunzip(raw, origin, max_bytes) if format_of(path)[1] else raw
 
 
@@ -85,7 +86,7 @@ def load_stream(stream: IO, origin: str, max_bytes: int) -> bytes | str:
     try:
         data = source.read(max_bytes + 1)
     except OSError as err:
-        raise ReadError(origin, _os_problem(err)) from None
+        raise ReadError(origin, os_problem(err)) from None
     if len(data) > max_bytes:
         raise ReadError(origin, f"input is over the {_limit(max_bytes)} limit{_FLAG}")
     if isinstance(data, bytes) and data.startswith(_GZIP_MAGIC):
@@ -116,7 +117,7 @@ def _gunzip(raw: bytes, origin: str, max_bytes: int) -> bytes:
     return data
 
 
-def _os_problem(err: OSError) -> str:
+def os_problem(err: OSError) -> str:
     return (err.strerror or str(err)).lower()
 
 
