@@ -273,6 +273,7 @@ def schema(out: OutOpt = None) -> None:
 # The database verbs (ingest, events, actors, places, quotes, claims, export) live beside the
 # analysis verbs but in their own module; importing it registers them on ``app``.
 from . import cli_store  # noqa: E402,F401
+from . import cli_serve  # noqa: E402,F401  (sitrep serve: the map page and the JSON API)
 
 
 def main() -> None:
