@@ -10,6 +10,7 @@ import itertools
 import sys
 import time
 from enum import Enum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .cli import ModelOpt, OutOpt, _progress, app, err, warn
-from .errors import NothingRead
+from .errors import NothingRead, SitrepError
 
 DbOpt = Annotated[str, typer.Option("--db", envvar="SITREP_DB", help="The DuckDB database file.")]
 WaitOpt = Annotated[float, typer.Option(
@@ -55,6 +56,11 @@ FeatureOpt = Annotated[str | None, _type("Place feature, e.g. town, crossing, ca
 QuoteKindOpt = Annotated[str | None, _type("Quote kind: direct, indirect, partial, floating")]
 ClaimKindOpt = Annotated[str | None, _type(
     "Claim kind: statistic, causal, comparison, prediction, attribution")]
+
+
+class Engine(str, Enum):
+    local = "local"
+    ray = "ray"
 
 
 class Shape(str, Enum):
@@ -290,7 +296,24 @@ def ingest(
     date_column: DateColumnOpt = None, source_column: SourceColumnOpt = None,
     max_bytes: Annotated[int, typer.Option(
         help="Refuse single files larger than this.")] = 20_000_000,
-    n_process: Annotated[int, typer.Option("--n-process", help="spaCy worker processes.")] = 1,
+    engine: Annotated[Engine, typer.Option(
+        help="local: this machine, spaCy worker processes; ray: Ray Data worker actors on a "
+        "local or remote cluster (pip install 'sitrep[ray]').")] = Engine.local,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "--n-process", help="Worker processes (default: 1 for local, one per CPU "
+        "for a local Ray cluster).")] = None,
+    address: Annotated[str | None, typer.Option(
+        help="ray: a running cluster to use (auto, HOST:6379, ray://HOST:10001); default: start "
+        "a local one.")] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        help="ray: folder of Report partitions, kept so a stopped run resumes (default: the "
+        "database's name + .parts).")] = None,
+    partitions_only: Annotated[bool, typer.Option(
+        "--partitions-only", help="ray: write the partitions and stop; `sitrep ingest DIR` "
+        "stores them later.")] = False,
+    partition_size: Annotated[int, typer.Option(help="ray: documents per partition.")] = 64,
+    parquet: Annotated[bool, typer.Option(
+        "--parquet", help="ray: also write each partition as Parquet.")] = False,
     commit_every: Annotated[int, typer.Option(
         help="Documents per transaction: a crash loses at most this many.")] = 32,
     progress: Annotated[bool | None, typer.Option(
@@ -302,23 +325,96 @@ def ingest(
     Each batch of documents is one transaction: interrupt or kill a run and start it again to
     finish. A changed text under a stored URL is kept as a new version of that URL.
 
+    With --engine ray, documents go in partitions to Ray worker actors and each partition's
+    Reports are written to --out-dir before they are stored; a stopped run skips the partitions
+    already written. A folder of partitions given as a PATH is stored without analysis.
+
     Examples:
 
         sitrep ingest examples/
 
         sitrep ingest ../shared/corpus/fakes/fakes.csv --db fakes.duckdb
+
+        sitrep ingest corpus/ --engine ray --workers 2 --out-dir parts/
+
+        sitrep ingest corpus/ --engine ray --address auto --partitions-only --out-dir parts/
+
+        sitrep ingest parts/ --db sitrep.duckdb
     """
     from .read import ReadOptions, read_all
+    from .scale import ScaleOptions, is_partitions
     from .store import Store
 
     options = ReadOptions(text_column=text_column, title_column=title_column,
                           date_column=date_column, source_column=source_column, max_bytes=max_bytes)
+    ray = ScaleOptions(workers=workers, address=address, model=model,
+                       partition_size=partition_size, batch_size=max(1, min(16, commit_every)),
+                       parquet=parquet)
+    folders = [p for p in paths if is_partitions(p)]
+    paths = [p for p in paths if p not in folders]
+    if engine is Engine.local and (address or out_dir or partitions_only or parquet):
+        raise SitrepError("--address, --out-dir, --partitions-only and --parquet go with "
+                          "--engine ray")
+    if partitions_only:
+        return _partitions_only(paths, folders, out_dir, ray, options, progress)
+    out_dir = out_dir or Path(db).with_suffix(".parts")
     with Store(db, wait=wait, batch_size=commit_every) as store, \
             _Ingesting(err.is_terminal if progress is None else progress) as shown:
-        summary = store.ingest(read_all(paths, options), _analyzer(model, n_process, commit_every),
-                               on_failure=shown.failure, on_report=shown.report,
-                               on_commit=shown.commit)
+        summary = _load_partitions(folders, store, shown)
+        if paths and engine is Engine.ray:
+            _add(summary, _ray_ingest(paths, store, out_dir, ray, options, shown))
+        elif paths:
+            _add(summary, store.ingest(read_all(paths, options),
+                                       _analyzer(model, workers or 1, commit_every),
+                                       on_failure=shown.failure, on_report=shown.report,
+                                       on_commit=shown.commit))
     _finish(summary, db, shown.rate())
+
+
+def _ray_ingest(paths, store, out_dir, options, read_options, shown):
+    from .scale import ingest
+
+    return ingest(paths, store, out_dir, options, read_options=read_options,
+                  on_failure=shown.failure, on_partition=shown.partition, on_commit=shown.commit)
+
+
+def _load_partitions(folders, store, shown):
+    """Partition folders named as inputs: their Reports are stored as they are."""
+    from .scale import load
+    from .store import IngestSummary
+
+    if not folders:
+        return IngestSummary()
+    return load(store, folders, on_commit=shown.commit, on_failure=shown.failure)
+
+
+def _add(total, more) -> None:
+    total.read += more.read
+    total.new += more.new
+    total.unchanged += more.unchanged
+    total.versions += more.versions
+    total.failed += more.failed
+
+
+def _partitions_only(paths, folders, out_dir, options, read_options, progress) -> None:
+    """``--partitions-only``: Ray writes Report partitions and nothing is stored."""
+    from .scale import run
+
+    if folders:
+        raise SitrepError(f"{folders[0]} is already a folder of partitions; drop "
+                          "--partitions-only to store it")
+    if out_dir is None:
+        raise SitrepError("--partitions-only needs --out-dir")
+    with _Ingesting(err.is_terminal if progress is None else progress) as shown:
+        summary = run(paths, out_dir, options, read_options=read_options,
+                      on_failure=shown.failure, on_partition=shown.partition)
+    err.print(f"{out_dir}: {summary}; {shown.rate():.1f} docs/s analysed", markup=False,
+              highlight=False, soft_wrap=True)
+    if summary.read == 0:
+        raise NothingRead("nothing could be read" + (
+            f" ({len(summary.failed)} failed)" if summary.failed else ""))
+    if summary.failed:
+        raise typer.Exit(1)
 
 
 def _analyzer(model: str | None, n_process: int, commit_every: int):
@@ -367,6 +463,18 @@ class _Ingesting:
     def report(self, _report) -> None:
         self.analysed += 1
         self.bar.update(self.task, advance=1, rate=f"{self.rate():.1f} docs/s")
+
+    def partition(self, part) -> None:
+        """A Ray partition accounted for: analysed now, or skipped as already done."""
+        if part.status != "written":
+            return
+        self.analysed += part.documents - len(part.failures)
+        self.bar.update(self.task, advance=part.documents, rate=f"{self.rate():.1f} docs/s")
+        if not self.show:
+            err.print(f"sitrep: wrote {part.name} ({part.documents} document"
+                      f"{'s' * (part.documents != 1)}, "
+                      f"{self.analysed} so far, {self.rate():.1f} docs/s)", markup=False,
+                      highlight=False)
 
     def commit(self, done) -> None:
         self.stored += done.new

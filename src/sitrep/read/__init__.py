@@ -101,7 +101,9 @@ def _items(source: Source, options: ReadOptions) -> Iterator[Document | ReadFail
     yield from _parse(text, fmt or sniff(text), origin, options)
 
 
-def _read_parquet(path: Path, origin: str, options: ReadOptions) -> Iterator[Document | ReadFailure]:
+def _read_parquet(
+    path: Path, origin: str, options: ReadOptions
+) -> Iterator[Document | ReadFailure]:
     """Parquet is read in row batches straight from the file, so --max-bytes does not cap it
     (a gzipped one is inflated first, within the cap)."""
     if format_of(path)[1]:

@@ -110,7 +110,9 @@ PARQUET_MAGIC = b"PAR1"
 _PARQUET_ROWS = 256  # rows decoded at a time: a big Parquet file is never held whole as Python
 
 
-def read_parquet(source: Path | bytes | IO[bytes], origin: str, options: ReadOptions) -> Iterator[Item]:
+def read_parquet(
+    source: Path | bytes | IO[bytes], origin: str, options: ReadOptions
+) -> Iterator[Item]:
     """One document per row (origin ``path#ROW``), columns chosen as for CSV.
 
     Needs pyarrow (installed with ``sitrep[ray]``). Rows are decoded in small batches, so a file
