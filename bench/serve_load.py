@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/serve_load.py                          # 2,000 requests, 50 at a time
     .venv/bin/python bench/serve_load.py --requests 200 --concurrency 20 --documents 100
+    .venv/bin/python bench/serve_load.py --cache-mb 0             # every request queries the store
 
 Builds a temporary store of synthetic Reports (documents with events at real places, actors,
 quotes and claims, over two years), starts the real ``sitrep serve`` on a free loopback port in a
@@ -9,7 +10,9 @@ subprocess, and sends the requests the map page makes, in a fixed shuffled mix: 
 script, the event list with the page's filters (up to 5,000 rows), filtered event queries (type,
 actor, radius, dates, grouped), places, actors, quotes, claims, documents, and the metadata.
 Every request must answer 200 with JSON (or the page's files). Prints the error count and the
-latency percentiles; exits 1 on any error. Nothing leaves 127.0.0.1.
+latency percentiles; exits 1 on any error. Nothing leaves 127.0.0.1. The server caches answers
+by URL (the mix repeats the page's own query, as page loads do); ``--cache-mb 0`` measures every
+request against the store.
 """
 
 from __future__ import annotations
@@ -138,14 +141,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(db: str | os.PathLike, *, timeout: float = 120.0):
+def server(db: str | os.PathLike, *, cache_mb: int = 64, timeout: float = 120.0):
     """``sitrep serve`` on a free loopback port, as a user starts it; yields its base URL."""
     import httpx
 
     port = free_port()
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sitrep", "serve", "--db", str(db), "--port", str(port)],
+        [sys.executable, "-m", "sitrep", "serve", "--db", str(db), "--port", str(port),
+         "--cache-mb", str(cache_mb)],
         stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -264,11 +268,11 @@ def load(base: str, paths: list[str], concurrency: int) -> Result:
 
 
 def run(requests: int = 2000, concurrency: int = 50, documents: int = 500,
-        db: str | None = None) -> Result:
+        cache_mb: int = 64) -> Result:
     with tempfile.TemporaryDirectory() as tmp:
-        path = db or str(Path(tmp) / "load.duckdb")
+        path = str(Path(tmp) / "load.duckdb")
         ids = build_store(path, documents)
-        with server(path) as base:
+        with server(path, cache_mb=cache_mb) as base:
             load(base, request_mix(ids, min(requests, 50)), min(concurrency, 10))  # warm up
             return load(base, request_mix(ids, requests), concurrency)
 
@@ -279,9 +283,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--documents", type=int, default=500,
                         help="synthetic documents in the store (2-6 events each)")
+    parser.add_argument("--cache-mb", type=int, default=64,
+                        help="the server's answer cache (0: every request queries the store)")
     args = parser.parse_args(argv)
-    result = run(args.requests, args.concurrency, args.documents)
-    print(f"sitrep serve, {args.documents} documents, {args.concurrency} concurrent: {result}")
+    result = run(args.requests, args.concurrency, args.documents, args.cache_mb)
+    print(f"sitrep serve, {args.documents} documents, {args.concurrency} concurrent, "
+          f"cache {args.cache_mb} MB: {result}")
     for line in result.errors[:10]:
         print("  error:", line)
     return 1 if result.errors else 0

@@ -250,6 +250,34 @@ def test_requests_in_parallel_each_get_their_own_connection(client):
     assert statuses == [200] * len(urls)
 
 
+def test_answers_are_cached_by_url_and_errors_are_not(db):
+    from sitrep.serve.app import ResponseCache
+
+    app = create_app(db, cache_bytes=2**20)
+    with TestClient(app, base_url=BASE) as c:
+        cache = next(m for m in _middleware(app) if isinstance(m, ResponseCache))
+        first = c.get("/api/events?type=ASSAULT")
+        again = c.get("/api/events?type=ASSAULT")
+        assert (cache.misses, cache.hits) == (1, 1)
+        assert again.content == first.content
+        assert again.headers["content-security-policy"] == first.headers["content-security-policy"]
+        c.get("/api/events?type=ASSAULT", headers={"accept-encoding": "identity"})
+        assert cache.misses == 2  # gzip or not is part of the key
+        for _ in range(2):
+            assert c.get("/api/events?near=abc").status_code == 422
+        assert len(cache.entries) == 2 and cache.size <= 2**20
+        big = len(c.get("/api/events?limit=5000").content)
+        assert cache.size <= 2**20 and big > 1000
+
+
+def _middleware(app):
+    """The ASGI middleware objects of a started app, outermost first."""
+    node = app.middleware_stack
+    while node is not None:
+        yield node
+        node = getattr(node, "app", None)
+
+
 # -- files, headers, hosts --------------------------------------------------------------------
 
 

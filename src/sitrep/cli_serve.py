@@ -20,11 +20,13 @@ HostOpt = Annotated[str, typer.Option(
     help="Address to listen on. The default is this machine only; 0.0.0.0 opens the database "
     "to the network.")]
 PortOpt = Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free one).")]
+CacheOpt = Annotated[int, typer.Option(
+    "--cache-mb", min=0, help="Memory for cached API answers, in MB (0: no cache).")]
 
 
 @app.command()
 def serve(db: DbOpt = DEFAULT_DB, host: HostOpt = "127.0.0.1", port: PortOpt = 8000,
-          wait: WaitOpt = 30.0) -> None:
+          cache_mb: CacheOpt = 64, wait: WaitOpt = 30.0) -> None:
     """Serve a database read-only: a map, a timeline and the text behind each point, and a JSON API.
 
     Open the address it prints in a browser; the API is described at /docs. Nothing is fetched
@@ -43,7 +45,8 @@ def serve(db: DbOpt = DEFAULT_DB, host: HostOpt = "127.0.0.1", port: PortOpt = 8
     loopback = _is_loopback(host)
     listener = _listen(host, port)
     try:
-        application = create_app(db, wait=wait, hosts=LOOPBACK_HOSTS if loopback else None)
+        application = create_app(db, wait=wait, hosts=LOOPBACK_HOSTS if loopback else None,
+                                 cache_bytes=cache_mb * 2**20)
         where = f"http://{f'[{host}]' if ':' in host else host}:{listener.getsockname()[1]}/"
         err.print(f"sitrep: serving {db} read-only at {where} (API docs at {where}docs); "
                   "Ctrl-C to stop", markup=False, highlight=False, soft_wrap=True)
@@ -71,7 +74,9 @@ def _listen(host: str, port: int) -> socket.socket:
     """A socket bound to ``host:port``: a port in use is one clear line, before the app starts."""
     host = host.strip("[]")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
+    # without it a keep-alive answer waits 40 ms for a delayed ACK.
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((host, port))

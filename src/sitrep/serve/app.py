@@ -10,12 +10,16 @@ What it guarantees, whatever a request or an article contains:
   this server only, and no inline script: an article's ``<script>`` could not run even if it were
   ever parsed as HTML (the page renders article strings as text nodes, so it is not);
 - when bound to loopback, requests naming another Host are refused (DNS rebinding).
+
+API answers are cached by URL (``ResponseCache``): while the server holds the file open, even
+read-only, DuckDB's lock keeps every writer out, so the same question always has the same answer.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections import OrderedDict
 from collections.abc import Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -62,13 +66,15 @@ Errors are `{"error": message, "status": code}`.
 
 
 def create_app(db: str | os.PathLike, *, node_modules=_FIND, wait: float = 30.0,
-               hosts: Iterable[str] | None = LOOPBACK_HOSTS) -> FastAPI:
+               hosts: Iterable[str] | None = LOOPBACK_HOSTS,
+               cache_bytes: int = 64 * 2**20) -> FastAPI:
     """The app over the database file ``db``, opened read-only now (a missing file raises
     StoreError here, not at the first request).
 
     ``node_modules``: where the browser libraries are (default: ``web/node_modules`` of the
     repository); None serves none, and the page says how to install them. ``hosts``: the Host
-    header values accepted (default loopback names); None accepts any.
+    header values accepted (default loopback names); None accepts any. ``cache_bytes``: memory
+    for cached API answers (0: none).
     """
     readers = Readers(db, wait=wait)
     if node_modules is _FIND:
@@ -87,7 +93,9 @@ def create_app(db: str | os.PathLike, *, node_modules=_FIND, wait: float = 30.0,
     app.include_router(api.router)
     _add_pages(app)
     _add_error_handlers(app)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    if cache_bytes > 0:
+        app.add_middleware(ResponseCache, max_bytes=cache_bytes)
     app.add_middleware(Guard, hosts=hosts)
     return app
 
@@ -198,3 +206,65 @@ def _hostname(host: str) -> str:
     if host.startswith("["):
         return host[1:host.find("]")] if "]" in host else host[1:]
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class ResponseCache:
+    """ASGI middleware: keep successful ``GET /api/...`` answers, least recently used first out,
+    within ``max_bytes``; keyed by path, query and whether the client takes gzip (it sits outside
+    the gzip middleware, so a hit costs neither a query nor a compression). Runs on the event
+    loop's thread only, so it needs no lock."""
+
+    def __init__(self, app, max_bytes: int, max_entry: int = 8 * 2**20):
+        self.app = app
+        self.max_bytes = max_bytes
+        self.max_entry = min(max_entry, max_bytes)
+        self.entries: OrderedDict[tuple, tuple[dict, bytes]] = OrderedDict()
+        self.size = 0
+        self.hits = self.misses = 0
+
+    async def __call__(self, scope, receive, send):
+        if (scope["type"] != "http" or scope["method"] != "GET"
+                or not scope["path"].startswith("/api/")):
+            await self.app(scope, receive, send)
+            return
+        gzip = "gzip" in Headers(scope=scope).get("accept-encoding", "")
+        key = (scope["path"], scope.get("query_string", b""), gzip)
+        found = self.entries.get(key)
+        if found is not None:
+            self.hits += 1
+            self.entries.move_to_end(key)
+            start, body = found
+            await send({**start, "headers": list(start["headers"])})  # the caller may add some
+            await send({"type": "http.response.body", "body": body})
+            return
+        self.misses += 1
+        start: dict = {}
+        chunks: list[bytes] = []
+        keep = True
+
+        async def capture(message):
+            nonlocal start, keep
+            if message["type"] == "http.response.start":
+                start = message
+                keep = message["status"] == 200
+            elif message["type"] == "http.response.body" and keep:
+                chunks.append(message.get("body", b""))
+                if sum(map(len, chunks)) > self.max_entry:
+                    keep = False
+                    chunks.clear()
+                elif not message.get("more_body", False):
+                    self._keep(key, start, b"".join(chunks))
+            await send(message)
+
+        await self.app(scope, receive, capture)
+
+    def _keep(self, key: tuple, start: dict, body: bytes) -> None:
+        start = {"type": "http.response.start", "status": start["status"],
+                 "headers": list(start.get("headers", []))}
+        if key in self.entries:  # two first requests for one URL, answered one after the other
+            self.size -= len(self.entries.pop(key)[1])
+        self.entries[key] = (start, body)
+        self.size += len(body)
+        while self.size > self.max_bytes and self.entries:
+            _, (_, old) = self.entries.popitem(last=False)
+            self.size -= len(old)
