@@ -91,7 +91,7 @@
   const radius = (sources) => Math.min(6 + 4 * Math.log2(Math.max(1, sources || 1)), 18);
 
   function who(e) {
-    const source = e.source || "someone";
+    const source = e.source || "unnamed source";
     return e.target ? `${source} → ${e.target}` : source;
   }
 
