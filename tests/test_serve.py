@@ -394,6 +394,17 @@ def test_without_node_modules_the_page_still_loads(db, tmp_path):
 # -- the command and the load test ------------------------------------------------------------
 
 
+@pytest.mark.parametrize("first", ["sitrep.cli", "sitrep.cli_store", "sitrep.cli_serve"])
+def test_serve_is_registered_whichever_module_is_imported_first(first):
+    import subprocess
+
+    code = f"import {first}, sitrep.cli as c; c.main()"
+    result = subprocess.run([sys.executable, "-c", code, "serve", "--help"], capture_output=True,
+                            text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "sitrep serve --db sitrep.duckdb" in result.stdout and "--cache-mb" in result.stdout
+
+
 def test_serve_refuses_a_missing_database_in_one_line(run_cli, tmp_path):
     result = run_cli("serve", "--db", str(tmp_path / "none.duckdb"), "--port", "0")
     assert result.returncode == 1

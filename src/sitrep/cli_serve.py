@@ -13,8 +13,15 @@ from typing import Annotated
 import typer
 
 from .cli import app, err, warn
-from .cli_store import DEFAULT_DB, DbOpt, WaitOpt
 from .errors import SitrepError
+
+# Not cli_store's aliases: cli.py imports this module at its end, and when cli_store is the first
+# module imported (it imports cli), it is still half-initialised at that point.
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", envvar="SITREP_DB", show_default=False,
+    help="The DuckDB database file (default: sitrep.duckdb).")]
+WaitOpt = Annotated[float, typer.Option(
+    "--wait", help="Seconds to wait while another process holds the database.")]
 
 HostOpt = Annotated[str, typer.Option(
     help="Address to listen on. The default is this machine only; 0.0.0.0 opens the database "
@@ -25,7 +32,7 @@ CacheOpt = Annotated[int, typer.Option(
 
 
 @app.command()
-def serve(db: DbOpt = DEFAULT_DB, host: HostOpt = "127.0.0.1", port: PortOpt = 8000,
+def serve(db: DbOpt = None, host: HostOpt = "127.0.0.1", port: PortOpt = 8000,
           cache_mb: CacheOpt = 64, wait: WaitOpt = 30.0) -> None:
     """Serve a database read-only: a map, a timeline and the text behind each point, and a JSON API.
 
@@ -40,8 +47,10 @@ def serve(db: DbOpt = DEFAULT_DB, host: HostOpt = "127.0.0.1", port: PortOpt = 8
     """
     import uvicorn
 
+    from .cli_store import DEFAULT_DB
     from .serve.app import LOOPBACK_HOSTS, create_app
 
+    db = db or DEFAULT_DB
     loopback = _is_loopback(host)
     listener = _listen(host, port)
     try:

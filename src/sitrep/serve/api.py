@@ -46,18 +46,14 @@ class Page(BaseModel):
     items: list[dict[str, Any]]
 
 
-_known_params: dict[int, frozenset[str]] = {}
-
-
 def strict_query(request: Request) -> None:
     """Refuse query parameters the route does not declare (``acter=`` is a typo, not a filter)."""
     route = request.scope.get("route")
     if route is None:
         return
-    known = _known_params.get(id(route))
-    if known is None:
-        known = frozenset(_query_names(route.dependant))
-        _known_params[id(route)] = known
+    known = getattr(route, "sitrep_query_names", None)
+    if known is None:  # worked out once per route, kept on the route itself
+        known = route.sitrep_query_names = frozenset(_query_names(route.dependant))
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         raise ApiError(422, f"unknown parameter {', '.join(map(repr, unknown))}; this route "
