@@ -64,7 +64,9 @@ def serve(db: DbOpt = None, host: HostOpt = "127.0.0.1", port: PortOpt = 8000,
         if not application.state.vendor:
             warn("the map's libraries are not installed (run `make web` in the repository); "
                  "the page shows the timeline, the list and the documents without a map")
-        server = uvicorn.Server(uvicorn.Config(application, log_level="warning", access_log=False))
+        # keep-alive 30 s, not 5: a browser's next question comes after the analyst has read
+        server = uvicorn.Server(uvicorn.Config(application, log_level="warning", access_log=False,
+                                               timeout_keep_alive=30))
         server.run(sockets=[listener])
     finally:
         listener.close()

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
@@ -67,21 +68,28 @@ Errors are `{"error": message, "status": code}`.
 
 def create_app(db: str | os.PathLike, *, node_modules=_FIND, wait: float = 30.0,
                hosts: Iterable[str] | None = LOOPBACK_HOSTS,
-               cache_bytes: int = 64 * 2**20) -> FastAPI:
+               cache_bytes: int = 64 * 2**20, threads: int | None = None) -> FastAPI:
     """The app over the database file ``db``, opened read-only now (a missing file raises
     StoreError here, not at the first request).
 
     ``node_modules``: where the browser libraries are (default: ``web/node_modules`` of the
     repository); None serves none, and the page says how to install them. ``hosts``: the Host
     header values accepted (default loopback names); None accepts any. ``cache_bytes``: memory
-    for cached API answers (0: none).
+    for cached API answers (0: none). ``threads``: requests served at once (default 4 per CPU,
+    at least 4, at most 32).
     """
     readers = Readers(db, wait=wait)
+    threads = threads or min(32, max(4, 4 * (os.cpu_count() or 1)))
     if node_modules is _FIND:
         node_modules = find_node_modules()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Requests run in threads, and the work there (pandas) mostly holds the GIL: 40 threads
+        # (anyio's default) on a few CPUs only starve the event loop, which then answers late
+        # and can close a keep-alive connection a request is already on its way to.
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = threads
         yield
         readers.close()
 
