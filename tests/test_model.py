@@ -4,7 +4,8 @@ import pytest
 from pydantic import ValidationError
 
 from sitrep.model import (
-    Actor, Document, Event, Report, Span, document_id, json_schema, normalise_body,
+    SCHEMA_VERSION, Actor, Argument, Document, Event, Report, Span, document_id, json_schema,
+    normalise_body,
 )
 
 from .conftest import ROOT
@@ -49,9 +50,32 @@ def test_report_round_trips_through_json_with_schema_key():
                   evidence=Span(start=0, end=5, text="Talks"))
     report = Report(document=doc, events=[event])
     data = report.as_dict()
-    assert data["schema"] == "sitrep.report/1"
+    assert data["schema"] == SCHEMA_VERSION == "sitrep.report/1.1"
     assert Report.from_dict(json.loads(json.dumps(data))) == report
     assert not event.happened
+
+
+def test_reports_of_schema_1_still_read():
+    """1.1 only added Event.arguments (default empty): a 1.0 report parses."""
+    data = {"schema": "sitrep.report/1", "document": {"id": "x", "text": "Talks."},
+            "events": [{"id": "e1", "type": "CONSULT",
+                        "evidence": {"start": 0, "end": 5, "text": "Talks"}}]}
+    report = Report.from_dict(data)
+    assert report.events[0].arguments == []
+
+
+def test_event_arguments_are_spans_checked_like_the_others():
+    doc = Document(id="x", text="Russia vetoed the resolution.")
+    event = Event(id="e1", type="REJECT", evidence=Span(start=7, end=13, text="vetoed"),
+                  source=["RUS"], arguments=[
+                      Argument(role="source", start=0, end=6, text="Russia", actor="RUS"),
+                      Argument(role="target", start=14, end=28, text="the resolution")])
+    assert Report(document=doc, events=[event]).span_errors() == []
+    bad = event.model_copy(update={"arguments": [
+        Argument(role="source", start=0, end=5, text="Russia", actor="RUS")]})
+    assert Report(document=doc, events=[bad]).span_errors()
+    with pytest.raises(ValidationError):
+        Argument(role="agent", start=0, end=6, text="Russia")
 
 
 def test_report_json_validates_against_committed_schema():

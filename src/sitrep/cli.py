@@ -255,7 +255,7 @@ def eval_(
 
 @app.command()
 def schema(out: OutOpt = None) -> None:
-    """Print the JSON Schema of a Report (the output contract, sitrep.report/1).
+    """Print the JSON Schema of a Report (the output contract, sitrep.report/1.1).
 
     Example:
 

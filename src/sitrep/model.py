@@ -1,9 +1,12 @@
-"""The records that flow between stages: the Report contract (schema ``sitrep.report/1``).
+"""The records that flow between stages: the Report contract (schema ``sitrep.report/1.1``).
 
 Offsets are character offsets into ``Document.text`` (the cleaned body), end exclusive, and every
 record that carries a span satisfies ``document.text[start:end] == text``. These classes are the
 only currency between stages; ``Report.model_json_schema()`` is the public JSON Schema, committed as
-``schema/report.schema.json``. Changing a field means bumping ``SCHEMA_VERSION``.
+``schema/report.schema.json``. Changing a field means bumping ``SCHEMA_VERSION``: the minor number
+for an added optional field (readers of the older minor still parse), the major one otherwise.
+
+1.1 added ``Event.arguments``: the spans that name an event's source and target.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = "sitrep.report/1"
+SCHEMA_VERSION = "sitrep.report/1.1"
+ArgumentRole = Literal["source", "target"]
 
 ActorKind = Literal[
     "state", "government", "military", "armed_group", "person", "organisation", "igo",
@@ -108,6 +112,15 @@ class Place(Record):
     mentions: list[Span] = Field(default_factory=list)
 
 
+class Argument(Span):
+    """Who did it (``source``) or to whom (``target``), as the text names them: the span of the
+    words, and the actor they were linked to (null when the words name no known actor, e.g.
+    "unknown gunmen" or "the residents of the town"). A reciprocal party ("X met Y") is both."""
+
+    role: ArgumentRole
+    actor: str | None = Field(default=None, description="actor id, or null")
+
+
 class Event(Record):
     id: str
     type: EventType
@@ -123,6 +136,10 @@ class Event(Record):
     acled_event_type: str | None = None
     acled_sub_event_type: str | None = None
     evidence: Span
+    arguments: list[Argument] = Field(
+        default_factory=list,
+        description="the spans naming the source and target (schema 1.1; may be empty)",
+    )
 
     @property
     def happened(self) -> bool:
@@ -162,7 +179,8 @@ class Technique(Record):
 class Report(Record):
     """Everything sitrep found in one document, each record tied to its span of the text."""
 
-    schema_: Literal["sitrep.report/1"] = Field(default=SCHEMA_VERSION, alias="schema")
+    schema_: Literal["sitrep.report/1", "sitrep.report/1.1"] = Field(
+        default=SCHEMA_VERSION, alias="schema")
     document: Document
     actors: list[Actor] = Field(default_factory=list)
     places: list[Place] = Field(default_factory=list)
@@ -184,6 +202,8 @@ class Report(Record):
                     yield f"{kind} {rec.id}", m.start, m.end, m.text
         for ev in self.events:
             yield f"event {ev.id}", ev.evidence.start, ev.evidence.end, ev.evidence.text
+            for arg in ev.arguments:
+                yield f"event {ev.id} {arg.role}", arg.start, arg.end, arg.text
         for rec in (*self.quotes, *self.claims, *self.rhetoric):
             yield f"{type(rec).__name__.lower()} {rec.id}", rec.start, rec.end, rec.text
 
