@@ -53,7 +53,10 @@ PEOPLE_NOUNS = {"observers", "observer", "officials", "official", "soldiers", "s
                 "militiamen", "mercenaries", "contractors", "pilots", "police", "guards",
                 "monitors", "peacekeepers", "volunteers", "jihadist", "jihadists", "sponsor",
                 "negotiators", "mediators", "side", "team", "authorities", "intelligence",
-                "warplanes", "jets", "aircraft", "helicopters", "drones", "ships", "warships"}
+                "warplanes", "jets", "aircraft", "helicopters", "drones", "ships", "warships",
+                "army", "armies", "navy", "navies", "military", "militaries", "hackers",
+                "regulators", "prosecutors", "investigators", "lawmakers", "officers",
+                "commanders", "agents", "ministers", "governments", "coastguard", "gunboats"}
 _QUOTES = "\"“”«»"
 _ENT_KIND = {"PERSON": "person", "ORG": "organisation"}
 

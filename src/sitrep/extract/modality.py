@@ -339,6 +339,8 @@ def subject_of(verb: Token, depth: int = 0) -> Token | None:
         if dep == "ccomp" and not _has_to(verb):
             return None
         return subject_of(head, depth + 1)
+    if dep == "xcomp" and head.dep_ == "acomp" and head.head.pos_ in {"VERB", "AUX"}:
+        return subject_of(head.head, depth + 1)  # "X is willing to provide", "ready to talk"
     if dep == "pcomp" or (dep == "pobj" and verb.tag_ == "VBG"):
         # "prevent X from doing": X does it; "by doing": the subject of the verb above.
         prep = head

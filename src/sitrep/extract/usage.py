@@ -13,7 +13,15 @@ from spacy.tokens import Span, Token
 AGENT_NOUNS = {"support", "decision", "policy", "position", "warning", "attitude", "stance",
                "response", "government", "officials", "administration", "interests",
                "interest", "demand", "plan", "strategy", "intervention", "involvement", "view",
-               "role", "ally", "allies", "envoy", "ambassador", "embassy", "foreign", "move"}
+               "role", "ally", "allies", "envoy", "ambassador", "embassy", "foreign", "move",
+               # its institutions, which the small model often tags PROPN ("China's health
+               # ministry", "Russia's Defence Ministry")
+               "ministry", "army", "military", "forces", "troops", "navy", "police", "president",
+               "minister", "parliament", "court", "authorities", "leader", "leaders",
+               "spokesman", "spokesperson", "regime", "cabinet", "delegation", "mission"}
+#: "Germany is willing to provide", "Iran is ready to talk": an agent's stance, not a place's.
+AGENT_STANCES = {"willing", "ready", "prepared", "determined", "eager", "unwilling",
+                 "reluctant", "keen", "committed", "able", "unable", "poised", "set"}
 #: Nouns that keep a modifying place name literal: "Syrian territory", "Daraa province".
 GEO_HEADS = {"town", "city", "village", "border", "territory", "land", "coast", "coastline",
              "capital", "soil", "side", "region", "province", "countryside", "desert", "waters",
@@ -70,6 +78,10 @@ def usage(span: Span) -> str:
         verb = subject.head
         if subject.dep_ == "nsubj" and verb.pos_ in {"VERB", "AUX"} and (
                 verb.lemma_.lower() not in STATIVE_VERBS):
+            return "metonymic"
+        if verb.lemma_.lower() == "be" and any(
+                c.dep_ == "acomp" and c.lower_ in AGENT_STANCES
+                and any(x.dep_ == "xcomp" for x in c.children) for c in verb.children):
             return "metonymic"
         return "literal"
     if root.dep_ == "pobj" and head.lower_ == "with" and head.head.lemma_.lower() in {
