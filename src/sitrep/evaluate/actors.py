@@ -94,7 +94,17 @@ def predicted_spans(report, sentence: NerSentence) -> PredictedSentence:
         mentions_of[actor.id] = spans
     event = _main_event(report.events)
     roles: set[tuple[str, int, int]] = set()
-    if event is not None:
+    if event is not None and event.arguments:
+        # the spans the event names its parties by (schema 1.1); one in both roles is "R"
+        by_span: dict[tuple[int, int], set[str]] = {}
+        for arg in event.arguments:
+            t = _tokens_of(arg.start, arg.end, sentence.offsets)
+            if t is not None:
+                by_span.setdefault(t, set()).add(arg.role)
+        for (first, end), kinds in by_span.items():
+            role = "R" if len(kinds) == 2 else ("S" if "source" in kinds else "T")
+            roles.add((role, first, end))
+    elif event is not None:
         sources, targets = set(event.source), set(event.target)
         for actor_id in sources | targets:
             role = "R" if actor_id in sources and actor_id in targets else (

@@ -201,6 +201,15 @@ def predict_acled(items: Sequence) -> list[tuple[str | None, float]] | None:
 CONFIDENT = 0.5
 
 
+def quad_class(dist: dict[str, float]) -> tuple[int, float]:
+    """The most probable CAMEO quad class (0 = no event) of a :func:`distribution`, and its
+    probability (the sum over its types)."""
+    quad = {g: sum(p for t, p in dist.items() if QUAD.get(t) == g) for g in (1, 2, 3, 4)}
+    quad[0] = dist.get(NONE, 0.0)
+    group = max(quad, key=lambda g: quad[g])
+    return group, quad[group]
+
+
 def combine(rule: str | None, dist: dict[str, float], confident: float = CONFIDENT
             ) -> tuple[str, float, str]:
     """One sentence's label from the rules' type (of its most confident asserted event, or None)
@@ -247,34 +256,37 @@ def combine_acled(rule: str | None, model: tuple[str | None, float],
 ROLE_NAMES = {"S": "source", "T": "target", "R": "both"}
 
 
-def _decode(art: dict, span) -> list[str]:
+def _decode(art: dict, span, context: dict | None = None) -> list[str]:
     """Greedy left-to-right BIO tags of ``span``'s tokens: the static features are scored in one
     matrix product, the previous-tag features added token by token."""
     from ..train.event_type import prev_features, token_features
 
     head = art["roles"]
     vectorizer, clf = head["vectorizer"], head["clf"]
-    static = token_features(span)
+    static = token_features(span, context)
     if not static:
         return []
     vocab = vectorizer.vocabulary_
     weights, bias = _weights(head)
-    # what DictVectorizer.transform gives (string values: one-hot "name=value"), built directly
-    base = np.empty((len(static), len(bias)))
-    for k, f in enumerate(static):
-        cols = [c for c in (vocab.get(f"{name}={value}") for name, value in f.items())
-                if c is not None]
-        base[k] = weights[cols].sum(axis=0) + bias
+    # what DictVectorizer.transform gives (string values: one-hot "name=value"), scored at
+    # once: the weight rows of every token's features, summed per token by cumulative sums
+    indices: list[int] = []
+    ends = []
+    for f in static:
+        indices += [c for c in (vocab.get(f"{name}={value}") for name, value in f.items())
+                    if c is not None]
+        ends.append(len(indices))
+    sums = np.vstack([np.zeros((1, weights.shape[1])), np.cumsum(weights[indices], axis=0)])
+    ends_a = np.asarray(ends)
+    base = sums[ends_a] - sums[np.concatenate([[0], ends_a[:-1]])] + bias
     classes = list(clf.classes_)
     tags: list[str] = []
     for k, f in enumerate(static):
         p1 = tags[k - 1] if k > 0 else "<s>"
         p2 = tags[k - 2] if k > 1 else "<s>"
-        score = np.array(base[k], dtype=np.float64).ravel()
-        for name, value in prev_features(f["w"], f["chunk"], p1, p2).items():
-            col = vocab.get(f"{name}={value}")
-            if col is not None:
-                score = score + weights[col]
+        cols = [c for c in (vocab.get(f"{name}={value}") for name, value in
+                            prev_features(f["w"], f["chunk"], p1, p2).items()) if c is not None]
+        score = base[k] + weights[cols].sum(axis=0) if cols else base[k]
         tag = classes[int(np.argmax(score))]
         if tag.startswith("I-") and (p1 == "<s>" or p1 == "O" or p1[2:] != tag[2:]):
             tag = "B-" + tag[2:]  # an I- that starts a span
@@ -288,11 +300,17 @@ def roles(items: Sequence) -> list[list[tuple[str, int, int]]] | None:
     art = model()
     if art is None or "roles" not in art:
         return None
+    from ..train.event_type import doc_context
+
     out = []
+    contexts: dict[int, dict] = {}  # per doc, for the spans of one doc
     for item in items:
         span = _nlp()(item) if isinstance(item, str) else item
         tokens = list(span)
-        tags = _decode(art, span)
+        doc = span.doc if hasattr(span, "doc") else span
+        if id(doc) not in contexts:
+            contexts[id(doc)] = doc_context(doc)
+        tags = _decode(art, span, contexts[id(doc)])
         found, role, first = [], None, 0
         for k, tag in enumerate([*tags, "O"]):
             kind = tag[2:] if tag != "O" else None

@@ -89,6 +89,12 @@ NOT_PLACE_HEADS = {"expense", "cost", "behest", "request", "hand", "hands", "mer
                    "view", "opinion", "stance", "policy", "permission",
                    "orders", "order", "command", "control", "auspices", "framework", "terms"}
 #: Cooperative types whose refusal is a REJECT.
+FACTUAL = {"asserted", "reported"}
+#: CAMEO quad class of each type (EVALUATION.md): verbal/material cooperation 1/2, conflict 3/4.
+QUAD_OF = {"AGREE": 1, "CONSULT": 1, "SUPPORT": 1, "REQUEST": 1, "COOPERATE": 2, "AID": 2,
+           "CONCEDE": 2, "RETREAT": 2, "ACCUSE": 3, "REJECT": 3, "THREATEN": 3, "PROTEST": 3,
+           "SANCTION": 4, "MOBILIZE": 4, "COERCE": 4, "ASSAULT": 4}
+NONE_TYPE = "NONE"  # the event-type model's "no event" label
 COOPERATIVE_TYPES = {"AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT"}
 #: Types whose object noun is their content: "agreed on a ceasefire" is one AGREE event.
 CONTENT_TYPES = {"AGREE", "REQUEST", "REJECT", "THREATEN", "CONSULT", "CONCEDE", "SANCTION"}
@@ -409,6 +415,7 @@ class _DocIndex:
         found = records(doc) if doc._.sitrep is not None else {}
         n = len(doc)
         self.doc = doc
+        self.text = doc.text  # spaCy joins the tokens on every doc.text
         self.actor_at: list[str | None] = [None] * n
         self.place_at: list[str | None] = [None] * n
         self.place_text: dict[int, str] = {}
@@ -448,6 +455,12 @@ class _DocIndex:
             if ent.label_ == "DATE":
                 self.dates.setdefault(doc[ent.start].sent.start, []).append(ent)
         self._questions: dict[int, bool] = {}
+
+    def has_actor(self, sent: Span) -> bool:
+        """Whether the sentence names an actor (or a place read as one)."""
+        return any(self.actor_at[i] is not None for i in range(sent.start, sent.end)) or any(
+            self.place_at[i] is not None and self.place_as_actor(i) is not None
+            for i in range(sent.start, sent.end))
 
     def is_question(self, sent: Span) -> bool:
         if sent.start not in self._questions:
@@ -564,14 +577,22 @@ class _Candidate:
     date_precision: str = "unknown"
     merged: list[int] = field(default_factory=list)
     derived: bool = False              # an event read off another one (a refusal)
+    # (role, start_char, end_char, actor id or None): the spans naming source and target
+    arguments: list[tuple[str, int, int, str | None]] = field(default_factory=list)
 
 
 class EventFinder:
     """The events of a doc; one instance per pipeline (it holds the lexicon and the ACLED map)."""
 
-    def __init__(self, lexicon: Lexicon | None = None, acled: AcledMap | None = None):
+    def __init__(self, lexicon: Lexicon | None = None, acled: AcledMap | None = None, *,
+                 use_model: bool = True, new_event: float = 0.5, retype: float = 0.9, roles: str = "source"):
         self.lexicon = lexicon or default_lexicon()
         self.acled = acled or default_acled_map()
+        # The trained layer (see _trained_layer); it is skipped when `make models` has not run.
+        self.use_model = use_model
+        self.new_event = new_event
+        self.retype = retype
+        self.roles = roles
 
     # -- spaCy component -------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
@@ -584,20 +605,142 @@ class EventFinder:
         """The event records of ``doc`` (or of the sentences of ``spans``), as Event dicts."""
         index = _DocIndex(doc)
         sents = list(doc.sents) if spans is None else _sentences_of(spans)
-        out: list[dict] = []
+        found: list[tuple[Span, list[_Candidate]]] = []
         for sent in sents:
             try:
-                found = [self._record(cand, index) for cand in self._sentence(sent, index)]
+                found.append((sent, self._sentence(sent, index)))
             except Exception:  # one odd parse never costs the document its other events
                 log.exception("event extraction failed on the sentence at char %d",
                               sent.start_char)
-                continue
-            out += found
+        if self.use_model and found:
+            try:
+                self._trained_layer(found, index)
+            except Exception:  # the rules' events stand without the trained layer
+                log.exception("the event-type model failed on a document; rules only")
+        out: list[dict] = []
+        for sent, cands in found:
+            for cand in cands:
+                if not cand.arguments:
+                    cand.arguments = _mention_arguments(cand, index)
+                out.append(self._record(cand, index))
         return out
 
     def classify_sentence(self, span: Span) -> list[dict]:
         """The events of the sentence(s) ``span`` covers (for evaluations that score sentences)."""
         return self.find(span.doc, [span])
+
+    # -- the trained layer -----------------------------------------------------------------------
+    def _trained_layer(self, found: list[tuple[Span, list[_Candidate]]], index: _DocIndex) -> None:
+        """What the trained layer (``event_model``) adds to the rules, sentence by sentence.
+
+        - Recall: a sentence the rules found nothing in gets the model's event when the model
+          is confident of an event class (``new_event``), the sentence names an actor, its main
+          verb is a verb of action, and the role tagger names the source (the event then has
+          the model's type, in that class, on the main verb, with a lower confidence).
+        - Roles: the role tagger's source and target spans become the main event's
+          ``arguments``, and their actors fill the roles the syntax left empty.
+        - Type: a lexicon hit keeps its type unless its trigger is ambiguous across quad
+          classes and the model is sure of another of its senses (``_arbitrate``).
+        The classifier reads only the sentences where it can change something (its features
+        cost several times the rules), and the model never deletes a rule event. Modality is
+        the rules' in every case: the model does not read it."""
+        from . import event_model
+
+        mains: list[tuple[int, _Candidate]] = []
+        todo: list[tuple[int, _Candidate | None]] = []  # sentences the classifier reads
+        for k, (sent, cands) in enumerate(found):
+            factual = [c for c in cands if c.modality in FACTUAL and not c.derived]
+            main = max(factual or cands, key=lambda c: c.confidence, default=None)
+            if main is None:
+                if sent.root.pos_ == "VERB" and index.has_actor(sent):
+                    todo.append((k, None))
+            elif factual and self._ambiguous(main):
+                todo.append((k, main))
+            elif self._wants_roles(main):
+                mains.append((k, main))
+        dists = event_model.distribution([found[k][0] for k, _ in todo]) if todo else []
+        if dists is None:
+            return
+        for (k, main), dist in zip(todo, dists):
+            sent = found[k][0]
+            group, p_group = event_model.quad_class(dist)
+            if main is None:
+                if group == 0 or p_group < self.new_event:
+                    continue
+                label, p, _ = event_model.combine(None, dist, self.new_event)
+                main = self._model_candidate(sent, label, p)
+                if main is None:
+                    continue
+                found[k] = (sent, [main])
+            else:
+                label = self._arbitrate(main, dist)
+                if label is not None:
+                    main.sense = Sense(type=label, confidence=main.sense.confidence)
+                    main.mode = None
+                    main.confidence = _model_confidence(float(dist.get(label, 0.0)))
+                    self._finish(main, index)
+            if self._wants_roles(main):
+                mains.append((k, main))
+        tagged = event_model.roles([found[k][0] for k, _ in mains]) if mains else []
+        for (k, main), spans in zip(mains, tagged or [[] for _ in mains]):
+            _take_roles(main, spans, index)
+            if main.sense.confidence < 0 and not any(x[0] == "source" for x in main.arguments):
+                found[k] = (found[k][0], [])  # a model event with no actor: not kept
+                continue
+            if main.sense.confidence < 0:  # a new model event: now it has its arguments
+                main.sense = Sense(type=main.sense.type, confidence=main.confidence)
+                main.place = self._sentence_place(found[k][0], index, main)
+                self._finish(main, index)
+
+    def _wants_roles(self, cand: _Candidate) -> bool:
+        """Whether the role tagger runs for an event (it costs about as much as the rules for
+        a whole sentence): for a new model event, and for one whose syntax found no source
+        (or, with ``roles="missing"``, no source or no target; ``"all"``: always)."""
+        if self.roles == "all" or cand.sense.confidence < 0:
+            return True
+        if self.roles == "missing":
+            return not (cand.source and cand.target)
+        return not cand.source
+
+    def _senses(self, cand: _Candidate) -> list[Sense]:
+        senses = []
+        for tok in (cand.trigger, cand.light):
+            if tok is not None:
+                lex = self.lexicon.nouns if tok.pos_ in {"NOUN", "PROPN"} else self.lexicon.verbs
+                senses += lex.get(tok.lemma_.lower()) or lex.get(tok.lower_) or []
+        return senses
+
+    def _ambiguous(self, cand: _Candidate) -> bool:
+        """A trigger whose lexicon senses fall in more than one quad class ("withdraw" troops
+        or support)."""
+        return len({QUAD_OF.get(s.type) for s in self._senses(cand)}) > 1
+
+    def _arbitrate(self, cand: _Candidate, dist: dict[str, float]) -> str | None:
+        """The sense an ambiguous trigger takes when the model is sure (``retype``) of a quad
+        class in which the trigger has a sense, else None (the rules' choice stands). The
+        model never imposes a type of its own on a lexicon hit: trained on a thousand
+        ConfliBERT sentences, it is sure and wrong on plain ones, and it learned that corpus's
+        convention of coding sanctions and aid cuts as verbal conflict and condolences,
+        appeals and denials as "no event", which PLOVER codes as SANCTION, SUPPORT, REQUEST
+        and REJECT."""
+        from .event_model import quad_class
+
+        group, p_group = quad_class(dist)
+        if p_group < self.retype or group == QUAD_OF.get(cand.sense.type):
+            return None
+        own = [s.type for s in self._senses(cand) if QUAD_OF.get(s.type) == group]
+        return own[0] if own else None
+
+    @staticmethod
+    def _model_candidate(sent: Span, label: str, p: float) -> _Candidate | None:
+        """An event of the model's type in a sentence the rules found none in, on its main verb
+        (a negative sense confidence marks it as waiting for its arguments: it is kept only
+        when the role tagger names its source)."""
+        root = sent.root
+        if root.pos_ != "VERB":  # "The area is sensitive to the US" reports no act
+            return None
+        return _Candidate(trigger=root, sense=Sense(type=label, confidence=-1.0),
+                          noun=root.pos_ == "NOUN", confidence=_model_confidence(p))
 
     # -- one sentence ----------------------------------------------------------------------------
     def _sentence(self, sent: Span, index: _DocIndex) -> list[_Candidate]:
@@ -639,6 +782,10 @@ class EventFinder:
             refusal = _refusal(cand)
             if refusal is not None:
                 kept.append(refusal)
+        for cand in list(kept):
+            pledge = _commitment(cand, kept)
+            if pledge is not None:
+                kept.append(pledge)
         return kept
 
     @staticmethod
@@ -1064,7 +1211,9 @@ class EventFinder:
         et, sub = self.acled.classify(cand.sense.type, cand.mode, hint, source_side, target_side,
                                       cand.place is not None)
         return {
-            "id": f"ev:{trig.idx}" + ("-r" if cand.derived else ""),
+            # an event read off another has its trigger: "-r" a refusal, "-p" a pledge or threat
+            "id": f"ev:{trig.idx}" + (("-r" if cand.sense.type == "REJECT" else "-p")
+                                      if cand.derived else ""),
             "type": cand.sense.type,
             "mode": cand.mode,
             "source": list(cand.source),
@@ -1078,6 +1227,8 @@ class EventFinder:
             "acled_event_type": et,
             "acled_sub_event_type": sub,
             "evidence": {"start": start, "end": start + len(text), "text": text},
+            "arguments": [{"role": role, "start": a, "end": b, "text": index.text[a:b],
+                           "actor": actor} for role, a, b, actor in cand.arguments],
         }
 
 
@@ -1424,6 +1575,122 @@ def actors_of(head: Token, index: _DocIndex,
     return ids, toks, converted
 
 
+def _model_confidence(p: float) -> float:
+    """The base confidence of an event typed by the model, from the probability of its type:
+    between 0.35 (p = 0.25) and 0.75 (p = 1), below the lexicon's usual 0.7 unless very sure."""
+    return round(min(0.75, max(0.35, 0.2 + 0.55 * p)), 2)
+
+
+NOT_PARTY_ENTS = {"DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "QUANTITY", "ORDINAL"}
+
+
+def _actors_in(doc: Doc, start: int, end: int, index: _DocIndex) -> list[str] | None:
+    """The actors a span of the role tagger names: those at its head word or in the words before
+    it ("Syrian President Bashar al-Assad", "a U.S. missile strike"), not those of a phrase
+    attached after it ("victims of an attack in Syria"); capitals and countries read as actors.
+    None when the span names a date or a number, not a party."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return []
+    root = span.root
+    if root.ent_type_ in NOT_PARTY_ENTS or root.pos_ in {"NUM", "VERB", "AUX"}:
+        return None
+    ids: list[str] = []
+    heads = list(range(span.start, root.i + 1)) + [  # "the party's leader, Jose Guimaraes"
+        t.i for c in root.children if c.dep_ == "appos" for t in c.subtree
+        if span.start <= t.i < span.end]
+    for i in heads:
+        aid = index.actor_at[i] or (index.place_as_actor(i) if index.place_at[i] else None)
+        if aid is not None and aid not in ids:
+            ids.append(aid)
+    return ids
+
+
+def _take_roles(cand: _Candidate, spans: list[tuple[str, int, int]], index: _DocIndex) -> None:
+    """The role tagger's spans as the event's arguments; their actors fill empty roles."""
+    doc = index.doc
+    found: dict[str, list[str]] = {"source": [], "target": []}
+    args: list[tuple[str, int, int, str | None]] = []
+    for role, a, b in spans:
+        roles = ("source", "target") if role == "both" else (role,)
+        ids = _actors_in(doc, a, b, index)
+        if ids is None:
+            continue
+        for r in roles:
+            found[r] += [i for i in ids if i not in found[r]]
+            args += [(r, a, b, i) for i in ids] or [(r, a, b, None)]
+            cand.arg_tokens |= {t.i for t in doc.char_span(a, b, alignment_mode="expand") or ()}
+    if not cand.source:
+        cand.source = found["source"]
+    if not cand.target:
+        cand.target = [i for i in found["target"] if i not in cand.source]
+    # a span linked to an actor the syntax gave another role (or none) is left out, so the
+    # arguments never contradict source[] and target[]; unlinked spans stay ("unknown gunmen")
+    ids = {"source": set(cand.source), "target": set(cand.target)}
+    args = [x for x in args if x[3] is None or x[3] in ids[x[0]]]
+    # every actor of the event has a span: the tagger's, else its mention nearest the trigger
+    carried = {(r, i) for r, _, _, i in args}
+    for r, ids in (("source", cand.source), ("target", cand.target)):
+        for aid in ids:
+            if (r, aid) not in carried:
+                args += [x for x in _mention_arguments(cand, index, only=(r, aid))]
+    cand.arguments = sorted(set(args), key=lambda x: (x[1], x[0]))
+
+
+def _mention_arguments(cand: _Candidate, index: _DocIndex,
+                       only: tuple[str, str] | None = None) -> list[tuple[str, int, int, str]]:
+    """Arguments read off the actors' mentions: for each source and target actor, its mention in
+    the trigger's sentence nearest the trigger (none when the sentence names it only by a
+    pronoun)."""
+    doc = index.doc
+    sent = cand.trigger.sent
+    pairs = [only] if only else [("source", a) for a in cand.source] + [
+        ("target", a) for a in cand.target]
+    out = []
+    for role, aid in pairs:
+        runs: list[list[int]] = []
+        for i in range(sent.start, sent.end):
+            here = index.actor_at[i] == aid or (
+                index.actor_at[i] is None and index.place_at[i] is not None
+                and index.place_as_actor(i) == aid)
+            if here:
+                if runs and runs[-1][-1] == i - 1:
+                    runs[-1].append(i)
+                else:
+                    runs.append([i])
+        if not runs:
+            continue
+        t = cand.trigger.i
+        run = min(runs, key=lambda r: min(abs(t - r[0]), abs(t - r[-1])))
+        first, last = _phrase(doc, run[0], run[-1], cand.trigger)
+        a, b = doc[first].idx, doc[last].idx + len(doc[last])
+        out.append((role, a, b, aid))
+    return out
+
+
+def _phrase(doc: Doc, first: int, last: int, trigger: Token) -> tuple[int, int]:
+    """The noun phrase a mention heads or sits in ("Israeli Prime Minister Benjamin Netanyahu",
+    "US President Donald Trump's decision"): the base noun phrase (no attached clauses or
+    prepositional phrases) around the mention, never reaching the trigger."""
+    head = doc[last]
+    while head.dep_ in {"compound", "amod", "nmod", "poss", "case", "flat"} and (
+            head.head.i > head.i and head.head.i - last <= 6 and head.head.pos_ in {
+                "NOUN", "PROPN"} and head.head.i != trigger.i):
+        head = head.head
+    lo = first
+    for tok in head.lefts:
+        if tok.i < lo and tok.dep_ in {"compound", "amod", "nmod", "poss", "det", "nummod",
+                                       "npadvmod"} and tok.i != trigger.i:
+            lo = min(lo, tok.left_edge.i)
+    lo = max(lo, trigger.i + 1) if lo <= trigger.i < first else lo
+    hi = max(last, head.i)
+    if lo <= trigger.i <= hi:
+        return first, last
+    while lo < first and (doc[lo].is_punct or doc[lo].is_space):
+        lo += 1
+    return lo, hi
+
+
 def _rank(c: _Candidate) -> tuple:
     """Which of two linked events keeps its trigger: a verb over a noun (its clause carries
     the arguments), then the one with more arguments."""
@@ -1449,16 +1716,23 @@ def _linked(a: _Candidate, b: _Candidate) -> bool:
     return False
 
 
+REFUSAL_VERBS = {"decline", "refuse"}
+THREAT_VERBS = {"threaten", "vow", "warn", "swear"}
+MATERIAL_CONFLICT = {"ASSAULT", "COERCE", "SANCTION", "MOBILIZE"}
+
+
 def _refusal(cand: _Candidate) -> _Candidate | None:
-    """"X will not lift the embargo", "won't accept refugees": refusing a cooperative act in the
-    future tense is itself an act, PLOVER's REJECT (CAMEO's "decline to ease sanctions")."""
+    """"X will not lift the embargo", "won't accept refugees", "declined to resign": refusing a
+    cooperative act is itself an act, PLOVER's REJECT (CAMEO's "decline to ease sanctions")."""
     if cand.modality != "negated" or cand.sense.type not in COOPERATIVE_TYPES or not cand.source:
         return None
     trig = cand.trigger
     verbs = [t for t in (trig, cand.light) if t is not None]
-    if not any(any(c.dep_ == "aux" and c.lower_ in {"will", "wo", "shall", "'ll"}
-                   for c in v.children) and any(c.dep_ == "neg" for c in v.children)
-               for v in verbs):
+    declined = any(v.dep_ == "xcomp" and v.head.lemma_.lower() in REFUSAL_VERBS for v in verbs)
+    if not declined and not any(
+            any(c.dep_ == "aux" and c.lower_ in {"will", "wo", "shall", "'ll"}
+                for c in v.children) and any(c.dep_ == "neg" for c in v.children)
+            for v in verbs):
         return None
     sense = Sense(type="REJECT", mode=None, confidence=cand.sense.confidence)
     out = _Candidate(trigger=trig, sense=sense, noun=cand.noun, light=cand.light,
@@ -1469,6 +1743,57 @@ def _refusal(cand: _Candidate) -> _Candidate | None:
                      attributed_to=cand.attributed_to, date=cand.date,
                      date_precision=cand.date_precision, derived=True)
     out.modality = "reported" if cand.attributed_to != "author" else "asserted"
+    return out
+
+
+MATERIAL_COOPERATION = {"COOPERATE", "AID", "CONCEDE", "RETREAT"}
+
+
+PLEDGE_VERBS = {"promise", "pledge", "vow", "offer", "commit", "undertake", "agree"}
+WILLING_WORDS = {"willing", "ready", "prepared"}
+
+
+def _announced(trig: Token) -> bool:
+    """An intention stated as a promise: "will release", "is willing to provide", "pledged to
+    send" (not a purpose, "deployed to train", nor a decision, "decided to ease")."""
+    if any(c.dep_ == "aux" and c.lower_ in {"will", "'ll", "shall"} for c in trig.children):
+        return True
+    head = trig.head
+    return trig.dep_ == "xcomp" and (head.lemma_.lower() in PLEDGE_VERBS
+                                     or head.lower_ in WILLING_WORDS)
+
+
+def _commitment(cand: _Candidate, kept: list[_Candidate]) -> _Candidate | None:
+    """"The rebels will release the captives", "X is willing to provide aid", "Y decided to
+    ease restrictions": an actor's announced intention to give, free, yield or withdraw is
+    itself an act, PLOVER's AGREE (a promise or commitment to cooperate; CAMEO's "express
+    intent to cooperate"); "threatened to shell", "vowed to strike" is a THREATEN. The intended
+    act stays what it is; the promise or threat is asserted, or reported when a third party
+    says it was made."""
+    if cand.modality != "intended" or not cand.source or cand.derived:
+        return None
+    trig = cand.trigger
+    if cand.sense.type in MATERIAL_COOPERATION and any(
+            _announced(v) for v in (trig, cand.light) if v is not None):
+        kind = "AGREE"
+    elif cand.sense.type in MATERIAL_CONFLICT and trig.dep_ == "xcomp" and (
+            trig.head.lemma_.lower() in THREAT_VERBS):
+        kind = "THREATEN"  # "threatened to shell", "vowed to retaliate"
+    else:
+        return None
+    if any(k.sense.type == kind and set(k.source) & set(cand.source) for k in kept):
+        return None
+    speaker = cand.attributed_to
+    own = speaker == "author" or speaker in cand.source
+    sense = Sense(type=kind, mode=None, confidence=cand.sense.confidence)
+    out = _Candidate(trigger=cand.trigger, sense=sense, noun=cand.noun, light=cand.light,
+                     host=cand.host, source=list(cand.source), target=list(cand.target),
+                     place=cand.place, place_syntactic=cand.place_syntactic,
+                     confidence=round(max(0.05, cand.confidence - 0.1), 2),
+                     arg_tokens=set(cand.arg_tokens), merged=list(cand.merged),
+                     attributed_to="author" if own else speaker, date=cand.date,
+                     date_precision=cand.date_precision, derived=True)
+    out.modality = "asserted" if own else "reported"
     return out
 
 
@@ -1660,8 +1985,9 @@ def classify_sentence(span: Span) -> list[dict]:
     "sitrep_events",
     requires=["doc.sents", "token.dep", "token.lemma", "token.pos", "doc.ents"],
     assigns=["doc._.sitrep"],
-    default_config={"lexicon_path": None, "acled_map_path": None},
+    default_config={"lexicon_path": None, "acled_map_path": None, "use_model": True},
 )
 def make_event_finder(nlp: Language, name: str, lexicon_path: str | None,
-                      acled_map_path: str | None) -> EventFinder:
-    return EventFinder(default_lexicon(lexicon_path), default_acled_map(acled_map_path))
+                      acled_map_path: str | None, use_model: bool) -> EventFinder:
+    return EventFinder(default_lexicon(lexicon_path), default_acled_map(acled_map_path),
+                       use_model=use_model)

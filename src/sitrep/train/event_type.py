@@ -171,19 +171,38 @@ def _chunks(span) -> list:
         return []
 
 
-def token_features(span) -> list[dict[str, str]]:
+def doc_context(doc) -> dict:
+    """What :func:`token_features` needs of the whole doc (noun chunks, sentence roots), made
+    once per doc: per sentence they cost a pass over the doc each (spaCy checks the doc's
+    annotation on every call)."""
+    chunk_of = {t.i: ch for ch in _chunks(doc) for t in ch}
+    parsed = doc.has_annotation("DEP")
+    root_of = {}
+    if parsed:
+        for sent in doc.sents:
+            root_of.update((i, sent.root) for i in range(sent.start, sent.end))
+    return {"chunk_of": chunk_of, "root_of": root_of, "parsed": parsed}
+
+
+def token_features(span, context: dict | None = None) -> list[dict[str, str]]:
     """Per token of a parsed ``Doc``/``Span``: the static features of the role tagger (word,
     lemma, tags, entity, noun chunk, the predicate it hangs from and how, its side of the
-    sentence's root, a +-2 window)."""
+    sentence's root, a +-2 window). ``context``: :func:`doc_context` of the span's doc, when
+    several spans of one doc are tagged (the features are the same)."""
     tokens = list(span)
-    chunk_of = {}
-    for ch in _chunks(span):
-        for t in ch:
-            chunk_of[t.i] = ch
+    if context is None:
+        context = {"chunk_of": {t.i: ch for ch in _chunks(span) for t in ch},
+                   "root_of": None, "parsed": span.doc.has_annotation("DEP")}
+    chunk_of = context["chunk_of"]
+    root_of = context["root_of"]
+    parsed = context["parsed"]
     out = []
     for k, t in enumerate(tokens):
         pred, pdep = _predicate(t)
-        root = t.sent.root if t.doc.has_annotation("DEP") else tokens[0]
+        if not parsed:
+            root = tokens[0]
+        else:
+            root = root_of[t.i] if root_of is not None else t.sent.root
         side = "L" if t.i < root.i else ("R" if t.i > root.i else "ROOT")
         cur = t
         while cur.head.i != cur.i and cur.head.i != root.i:
