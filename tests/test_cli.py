@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from sitrep.model import SCHEMA_VERSION
+
 from .conftest import EXAMPLES, shared_path
 
 pytestmark = pytest.mark.slow
@@ -46,7 +48,7 @@ def test_jsonl_and_md_formats(run_cli):
     result = run_cli("analyze", str(EXAMPLES / "briefs.jsonl"), "--format", "jsonl")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert len(lines) == 3 and all(json.loads(line)["schema"] == "sitrep.report/1" for line in lines)
+    assert len(lines) == 3 and all(json.loads(line)["schema"] == SCHEMA_VERSION for line in lines)
     md = run_cli("analyze", str(EXAMPLES / "briefs.jsonl"), "--format", "md")
     assert md.stdout.count("\n# ") + md.stdout.startswith("# ") == 3
 
