@@ -93,6 +93,7 @@ class PartitionDone:
     failures: tuple[ReadFailure, ...] = ()
     worker: int | None = None
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     peak_rss_mb: float = 0.0
 
 
@@ -106,7 +107,7 @@ class RunSummary:
     partitions: list[PartitionDone] = field(default_factory=list)
     analysed: int = 0
     seconds: float = 0.0
-    #: per worker process id: peak RSS in MB, documents, seconds busy
+    #: per worker process id: peak RSS in MB, documents, seconds busy, CPU seconds used
     workers: dict[int, dict[str, float]] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
@@ -163,10 +164,11 @@ def run(
         if part.worker is not None:
             summary.analysed += part.documents - len(part.failures)
             stats = summary.workers.setdefault(part.worker, {"peak_rss_mb": 0.0, "documents": 0,
-                                                             "seconds": 0.0})
+                                                             "seconds": 0.0, "cpu_seconds": 0.0})
             stats["peak_rss_mb"] = max(stats["peak_rss_mb"], part.peak_rss_mb)
             stats["documents"] += part.documents
             stats["seconds"] += part.seconds
+            stats["cpu_seconds"] += part.cpu_seconds
         if on_partition:
             on_partition(part)
 
@@ -315,7 +317,7 @@ def _finish(results: Iterator[dict], out: Path, options: ScaleOptions, done) -> 
         failures = tuple(ReadFailure(o, p) for o, p in json.loads(result["failures"]))
         done(PartitionDone(int(result["index"]), result["name"], int(result["documents"]),
                            "written", failures, int(result["pid"]), float(result["seconds"]),
-                           float(result["peak_rss_mb"])))
+                           float(result["cpu_seconds"]), float(result["peak_rss_mb"])))
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -489,9 +491,10 @@ class _Worker:
 
     def __call__(self, batch: dict) -> dict:
         out: dict[str, list] = {k: [] for k in ("index", "name", "documents", "reports",
-                                                "failures", "pid", "seconds", "peak_rss_mb")}
+                                                "failures", "pid", "seconds", "cpu_seconds",
+                                                "peak_rss_mb")}
         for index, name, text in zip(batch["index"], batch["name"], batch["documents"]):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             documents = [Document.model_validate_json(line) for line in str(text).split("\n")]
             reports, failures = analyse_guarded(self.pipeline, documents)
             out["index"].append(int(index))
@@ -503,6 +506,7 @@ class _Worker:
             out["failures"].append(json.dumps([[f.origin, f.problem] for f in failures]))
             out["pid"].append(os.getpid())
             out["seconds"].append(time.perf_counter() - started)
+            out["cpu_seconds"].append(time.process_time() - cpu)
             out["peak_rss_mb"].append(peak_rss_mb())
         return out
 
