@@ -55,6 +55,16 @@ def test_flags_of_the_ray_engine_are_refused_with_the_local_one(tmp_path):
     assert len(done.stderr.strip().splitlines()) == 1
 
 
+def test_a_cluster_that_does_not_answer_is_one_line_at_once(tmp_path):
+    pytest.importorskip("ray")
+    done = subprocess.run([*CLI, "ingest", str(EXAMPLES), "--engine", "ray", "--address",
+                           "127.0.0.1:1", "--db", str(tmp_path / "x.duckdb")],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip() == ("sitrep: cannot reach a Ray cluster at 127.0.0.1:1: "
+                                   "connection refused")
+
+
 def test_a_document_whose_analysis_raises_fails_alone():
     class Flaky:
         def analyze_many(self, documents):

@@ -303,8 +303,8 @@ def ingest(
         "--workers", "--n-process", help="Worker processes (default: 1 for local, one per CPU "
         "for a local Ray cluster).")] = None,
     address: Annotated[str | None, typer.Option(
-        help="ray: a running cluster to use (auto, HOST:6379, ray://HOST:10001); default: start "
-        "a local one.")] = None,
+        help="ray: a running cluster to join (auto, or HOST:6379 from a node of it); default: "
+        "start a local one.")] = None,
     out_dir: Annotated[Path | None, typer.Option(
         help="ray: folder of Report partitions, kept so a stopped run resumes (default: the "
         "database's name + .parts).")] = None,

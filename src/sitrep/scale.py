@@ -36,6 +36,7 @@ import logging
 import os
 import re
 import resource
+import socket
 import time
 import types
 import typing
@@ -424,6 +425,7 @@ class _Executor:
             kwargs = dict(include_dashboard=False, log_to_driver=False, ignore_reinit_error=True,
                           logging_level=logging.ERROR)
             if self.options.address:
+                _reachable(self.options.address)
                 kwargs["address"] = self.options.address
             else:
                 kwargs["num_cpus"] = self.options.workers or os.cpu_count() or 1
@@ -462,6 +464,20 @@ class _Executor:
             )
         for row in mapped.iter_rows():
             yield row
+
+
+def _reachable(address: str) -> None:
+    """Fail in one line, at once, when a cluster's address does not answer (Ray itself retries
+    for minutes, logging every attempt to the terminal)."""
+    hostport = address.split("://", 1)[-1]
+    host, _, port = hostport.rpartition(":")
+    if address == "auto" or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=5).close()
+    except OSError as err:
+        problem = (err.strerror or str(err) or type(err).__name__).lower()
+        raise SitrepError(f"cannot reach a Ray cluster at {address}: {problem}") from None
 
 
 def _quiet() -> None:
