@@ -1606,6 +1606,23 @@ def _actors_in(doc: Doc, start: int, end: int, index: _DocIndex) -> list[str] | 
     return ids
 
 
+def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """A tagger span without the verb or punctuation it sometimes runs into at its ends ("the
+    insurgents posted")."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return start, end
+    toks = list(span)
+    while toks and (toks[-1].pos_ in {"VERB", "AUX", "PUNCT"}
+                    or toks[-1].is_space):
+        toks.pop()
+    while toks and (toks[0].pos_ == "PUNCT" or toks[0].is_space):
+        toks.pop(0)
+    if not toks:
+        return start, start
+    return toks[0].idx, toks[-1].idx + len(toks[-1])
+
+
 def _take_roles(cand: _Candidate, spans: list[tuple[str, int, int]], index: _DocIndex) -> None:
     """The role tagger's spans as the event's arguments; their actors fill empty roles."""
     doc = index.doc
@@ -1613,6 +1630,9 @@ def _take_roles(cand: _Candidate, spans: list[tuple[str, int, int]], index: _Doc
     args: list[tuple[str, int, int, str | None]] = []
     for role, a, b in spans:
         roles = ("source", "target") if role == "both" else (role,)
+        a, b = _trim(doc, a, b)
+        if a >= b:
+            continue
         ids = _actors_in(doc, a, b, index)
         if ids is None:
             continue
@@ -1634,7 +1654,9 @@ def _take_roles(cand: _Candidate, spans: list[tuple[str, int, int]], index: _Doc
         for aid in ids:
             if (r, aid) not in carried:
                 args += [x for x in _mention_arguments(cand, index, only=(r, aid))]
-    cand.arguments = sorted(set(args), key=lambda x: (x[1], x[0]))
+    # in text order; a span naming two actors gives one argument each, in id order (never in
+    # set order, which changes from one process to the next)
+    cand.arguments = sorted(set(args), key=lambda x: (x[1], x[2], x[0], x[3] or ""))
 
 
 def _mention_arguments(cand: _Candidate, index: _DocIndex,
