@@ -22,7 +22,8 @@ models: install
 install: $(VENV)/.installed
 
 # --compile-bytecode: every process (each Ray worker, each CLI run) otherwise recompiles the
-# ~1,000 modules it imports when PYTHONDONTWRITEBYTECODE is set; a Ray actor starts in 3 s, not 8.
+# ~1,000 modules it imports when PYTHONDONTWRITEBYTECODE is set (measured: a local Ray cluster
+# starts in 5 s, not 12; a pipeline is ready in 6 s, not 13).
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --all-extras --compile-bytecode
 	@touch $@
