@@ -102,6 +102,17 @@ def _rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # KB on Linux
 
 
+def _busy() -> float:
+    """CPU seconds the whole machine has spent busy since boot (all processes, /proc/stat)."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(v) for v in stat.readline().split()[1:]]
+    except OSError:
+        return float("nan")
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def _cpu(who: int) -> float:
     usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
@@ -134,10 +145,12 @@ def measure(args) -> dict:
             assert sum(1 for _ in pipeline.analyze_many(docs, n_process=n)) == len(docs)
     load = os.getloadavg()[0]
     cpu = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN)
+    busy = _busy()
     started = time.perf_counter()
     work()
     out["seconds"] = time.perf_counter() - started
     out["cpu_seconds"] = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN) - cpu
+    out["others_cores"] = (_busy() - busy - out["cpu_seconds"]) / out["seconds"]
     out["load"] = max(load, os.getloadavg()[0])
     own, children = _rss_mb(), _rss_mb(resource.RUSAGE_CHILDREN)
     out["peak_rss_mb"] = own if n == 1 else children
@@ -163,17 +176,23 @@ def _measure_ray(docs, n: int, args) -> dict:
                                      partition_size=args.partition_size)
         load = os.getloadavg()[0]
         cpu = _cpu(resource.RUSAGE_SELF)
+        busy = _busy()
         started = time.perf_counter()
         summary = scale.run([source], Path(tmp) / "parts", options)
         seconds = time.perf_counter() - started
         driver_cpu = _cpu(resource.RUSAGE_SELF) - cpu
+        busy = _busy() - busy
     ray.shutdown()
     assert summary.analysed == summary.read, summary
     stats = list(summary.workers.values())
+    cpu = sum(s["cpu_seconds"] for s in stats) + driver_cpu
     return {
         "seconds": seconds,
         # the actors' CPU while analysing (model loading excluded) plus the driver's
-        "cpu_seconds": sum(s["cpu_seconds"] for s in stats) + driver_cpu,
+        "cpu_seconds": cpu,
+        # what the rest of the machine used meanwhile; for Ray this includes the actors' start-up
+        # and Ray's own processes (raylet, GCS, Ray Data's helper actors)
+        "others_cores": (busy - cpu) / seconds,
         "load": max(load, os.getloadavg()[0]),
         "peak_rss_mb": max(s["peak_rss_mb"] for s in stats),
         "driver_rss_mb": _rss_mb(),
@@ -189,7 +208,7 @@ def report(results: dict, workers: list[int], engines: list[str], args) -> None:
     print(f"documents: {docs}  words: {words}  (avg {words / docs:.0f} words/doc)  "
           f"model: {model}  batch_size: {args.batch_size}  cores: {os.cpu_count()}")
     print(f"{'':20}{'workers':>8}{'docs/s':>8}{'words/s':>9}{'seconds':>9}{'RSS/worker':>12}"
-          f"{'in workers':>12}{'CPU ms/doc':>12}{'load':>6}")
+          f"{'in workers':>12}{'CPU ms/doc':>12}{'others':>8}")
     for n in workers:
         for engine in engines:
             r = results[engine, n]
@@ -197,10 +216,10 @@ def report(results: dict, workers: list[int], engines: list[str], args) -> None:
             print(f"{LABELS[engine]:20}{n:>8}{docs / r['seconds']:>8.1f}"
                   f"{words / r['seconds']:>9.0f}{r['seconds']:>9.1f}"
                   f"{r['peak_rss_mb']:>9.0f} MB{inside:>12}"
-                  f"{1000 * r['cpu_seconds'] / docs:>12.0f}{r['load']:>6.1f}")
+                  f"{1000 * r['cpu_seconds'] / docs:>12.0f}{r['others_cores']:>8.2f}")
     print("(in workers: docs/s inside the Ray actors, start-up excluded; CPU ms/doc: CPU time of "
-          "all processes of the run; load: the 1-minute load average, of a machine shared with "
-          "other jobs, during the run)")
+          "the run's processes; others: cores busy with anything else meanwhile, on a machine "
+          "shared with other jobs; for Ray it includes actor start-up and Ray's own processes)")
     print()
     for n in workers:
         if ("bare", n) not in results:
