@@ -78,3 +78,23 @@ def test_oped_actors(pipeline):
     # Washington is an actor here, never a place
     assert not any(m.text == "Washington" for p in report.places for m in p.mentions)
     assert report.span_errors() == []
+
+
+@pytest.mark.parametrize("text, name, actor", [
+    # a state receiving, regarded, or standing ready is an agent, not a place
+    ("The UN gave Yemen ten tonnes of food.", "Yemen", "YEM.GOV"),
+    ("Vietnam sees Russia as a partner in the region.", "Russia", "RUS.GOV"),
+    ("Germany is willing to provide aid to the refugees.", "Germany", "DEU.GOV"),
+    # its institutions, even when the small model tags them PROPN
+    ("China’s health ministry sent a team of doctors to the hospital.", "China", "CHN.GOV"),
+])
+def test_states_that_act_in_other_ways_than_speaking(pipeline, text, name, actor):
+    report = analyze(pipeline, text)
+    assert by_mention(report)[name].id == actor
+    assert name not in {m.text for p in report.places for m in p.mentions}
+
+
+def test_a_state_that_things_happen_in_stays_a_place(pipeline):
+    report = analyze(pipeline, "Refugees fled to Jordan. Aid was sent to Syria.")
+    assert {m.text for p in report.places for m in p.mentions} == {"Jordan", "Syria"}
+    assert not report.actors

@@ -53,3 +53,19 @@ def test_components_run_in_an_order_that_satisfies_their_contracts(nlp):
     problems = {name: [p for p in found if p != "token.pos"]
                 for name, found in nlp.analyze_pipes()["problems"].items()}
     assert all(not problems[name] for name in COMPONENTS), problems
+
+
+@pytest.mark.slow
+def test_streets_are_placed_in_the_documents_town(pipeline):
+    """A street the gazetteer lacks is a place at the town the document is about (low
+    confidence), never a village that shares its first word ("Royal" is not Royal City)."""
+    text = ("Protesters marched down Royal Street in New Orleans on Friday. Police closed "
+            "Third Avenue and Rue Casa Calvo.")
+    report = pipeline.analyze_text(text)
+    places = {m.text: p for p in report.places for m in p.mentions}
+    town = places["New Orleans"]
+    for street in ("Royal Street", "Third Avenue", "Rue Casa Calvo"):
+        p = places[street]
+        assert (p.lat, p.lon) == (town.lat, town.lon)
+        assert p.feature == "road" and p.confidence < 0.5
+    assert "Royal" not in places

@@ -272,7 +272,11 @@ def _in_slogan(span: Span) -> bool:
 
 
 def _plausible_name(span: Span) -> bool:
+    from .places import STREET_BEFORE, STREET_WORDS
+
     text = span.text
+    if span[0].lower_ in STREET_BEFORE or span[-1].lower_.rstrip(".") in STREET_WORDS:
+        return False  # "Rue Casa Calvo", "Royal Street": a place, for the places extractor
     return (len(text) >= 2 and any(c.isalpha() for c in text) and text[:1].isupper()
             and not all(t.is_stop for t in span))
 

@@ -82,6 +82,43 @@ def _ngrams(doc: Doc, taken: list[bool]) -> list[Span]:
     return spans
 
 
+STREET_WORDS = {"street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane",
+                "drive", "square", "bridge", "plaza", "parkway", "alley", "highway"}
+STREET_BEFORE = {"rue", "via", "calle", "avenida", "boulevard", "place", "piazza", "plaza"}
+ORDINAL_NAMES = {"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+                 "ninth", "tenth", "main", "high", "broad", "market", "king", "queen"}
+
+
+def _streets(doc: Doc, taken: list[bool]) -> list[Span]:
+    """Capitalised names ending in a street word ("Royal Street", "Third Avenue", "Westminster
+    Bridge") or after a foreign one ("Rue Casa Calvo"), not part of an actor's name."""
+    out = []
+    for tok in doc:
+        i = tok.i
+        if taken[i] or not tok.text[:1].isupper():
+            continue
+        low = tok.lower_.rstrip(".")
+        if low in STREET_WORDS and i > 0:
+            j = i
+            while j > 0 and not taken[j - 1] and doc[j - 1].text[:1].isupper() and (
+                    doc[j - 1].pos_ in {"PROPN", "NUM", "ADJ"} or doc[j - 1].lower_ in
+                    ORDINAL_NAMES) and i - j < 3:
+                j -= 1
+            if j < i and doc[j].lower_ not in COMMON_WORDS:
+                out.append(doc[j:i + 1])
+        elif low in STREET_BEFORE and i + 1 < len(doc) and doc[i + 1].text[:1].isupper():
+            j = i + 1
+            while j < len(doc) and not taken[j] and doc[j].text[:1].isupper() and j - i <= 3:
+                j += 1
+            out.append(doc[i:j])
+    kept, last = [], -1
+    for span in out:  # no overlaps, first come first kept
+        if span.start > last:
+            kept.append(span)
+            last = span.end - 1
+    return kept
+
+
 def _hint(span: Span) -> str | None:
     doc = span.doc
     if span.end < len(doc):
@@ -153,6 +190,12 @@ class PlaceFinder:
                 for i in range(span.start, span.end) if span is not None else ():
                     taken[i] = True
         chosen: list[Span] = []
+        # Streets, squares and bridges ("Royal Street", "Rue Casa Calvo"): places the
+        # gazetteer lacks, placed at the document's town by the resolver's context fallback.
+        for span in _streets(doc, taken):
+            chosen.append(span)
+            for i in range(span.start, span.end):
+                taken[i] = True
         ent_spans = []
         for ent in doc.ents:
             if ent.label_ in NON_PLACE_LABELS:
@@ -194,7 +237,9 @@ class PlaceFinder:
         out = []
         for s in chosen:
             m = mention(s)
-            out.append(Toponym(start=m["start"], end=m["end"], text=m["text"], hint=_hint(s),
+            street = s[-1].lower_.rstrip(".") in STREET_WORDS or s[0].lower_ in STREET_BEFORE
+            out.append(Toponym(start=m["start"], end=m["end"], text=m["text"],
+                               hint=_hint(s) or ("road" if street else None),
                                within=_within(s), sentence=sent_of.get(s.sent.start, 0)))
         return out
 

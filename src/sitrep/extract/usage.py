@@ -19,6 +19,15 @@ AGENT_NOUNS = {"support", "decision", "policy", "position", "warning", "attitude
                "ministry", "army", "military", "forces", "troops", "navy", "police", "president",
                "minister", "parliament", "court", "authorities", "leader", "leaders",
                "spokesman", "spokesperson", "regime", "cabinet", "delegation", "mission"}
+#: Verbs whose first object receives: "giving Russia a chance", "offered Jordan aid".
+GIVING_VERBS = {"give", "offer", "grant", "send", "sell", "provide", "lend", "award", "hand",
+                "promise", "deny", "allow"}
+#: "X sees Y as a partner": regard verbs, and the roles that make both sides agents.
+REGARD_VERBS = {"see", "regard", "view", "consider", "treat", "describe", "recognise",
+                "recognize", "brand", "label"}
+ROLE_NOUNS = {"partner", "ally", "friend", "enemy", "threat", "rival", "adversary", "foe",
+              "competitor", "sponsor", "mediator", "guarantor", "aggressor", "occupier",
+              "priority", "neighbour", "neighbor", "customer", "supplier"}
 #: "Germany is willing to provide", "Iran is ready to talk": an agent's stance, not a place's.
 AGENT_STANCES = {"willing", "ready", "prepared", "determined", "eager", "unwilling",
                  "reluctant", "keen", "committed", "able", "unable", "poised", "set"}
@@ -89,6 +98,16 @@ def usage(span: Span) -> str:
             "negotiations", "dialogue", "contact"}:
         return "metonymic"
     if root.dep_ == "dobj" and head.lemma_.lower() in OBJECT_AGENT_VERBS:
+        return "metonymic"
+    # "giving Russia a chance", "sold Egypt jets": the one who receives
+    if root.dep_ == "dative" or (root.dep_ == "dobj" and head.lemma_.lower() in GIVING_VERBS
+                                 and any(c.dep_ == "dobj" and c.i > root.i
+                                         for c in head.children)):
+        return "metonymic"
+    # "Vietnam sees Russia as a partner": both sides of a regard are agents
+    if head.lemma_.lower() in REGARD_VERBS and root.dep_ in {"dobj", "nsubj"} and any(
+            c.lower_ == "as" and any(g.lemma_.lower() in ROLE_NOUNS for g in c.subtree)
+            for c in head.children):
         return "metonymic"
     # "Russia, which brokered a ceasefire, called on..." (the small model often hangs the main
     # verb on the name as acl): a name whose own clause makes it act.

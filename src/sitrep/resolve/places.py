@@ -135,7 +135,8 @@ class PlaceResolver:
             if t.choice is None:
                 place = PlaceEntry(id=f"ctx:{host.id}:{t.text}", name=t.text, lat=host.lat,
                                    lon=host.lon, country=host.country, admin1=host.admin1,
-                                   admin1_code=host.admin1_code, feature="other",
+                                   admin1_code=host.admin1_code,
+                                   feature="road" if t.hint == "road" else "other",
                                    geonames_id=None, population=0)
                 t.choice = Candidate(place, host.name, "context", 0.0)
                 t.confidence = 0.2
