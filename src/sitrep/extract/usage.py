@@ -18,7 +18,9 @@ AGENT_NOUNS = {"support", "decision", "policy", "position", "warning", "attitude
                # ministry", "Russia's Defence Ministry")
                "ministry", "army", "military", "forces", "troops", "navy", "police", "president",
                "minister", "parliament", "court", "authorities", "leader", "leaders",
-               "spokesman", "spokesperson", "regime", "cabinet", "delegation", "mission"}
+               "spokesman", "spokesperson", "regime", "cabinet", "delegation", "mission",
+               "party", "leadership", "diplomacy", "sanctions", "veto", "offensive", "threat",
+               "threats", "demands", "proposal", "offer", "request", "efforts", "campaign"}
 #: Verbs whose first object receives: "giving Russia a chance", "offered Jordan aid".
 GIVING_VERBS = {"give", "offer", "grant", "send", "sell", "provide", "lend", "award", "hand",
                 "promise", "deny", "allow"}
@@ -79,7 +81,9 @@ def usage(span: Span) -> str:
         if lemma in GEO_HEADS or noun.lower_ in GEO_HEADS:
             return "literal"
         if root.dep_ == "poss" or head.dep_ == "poss":
-            return "metonymic" if lemma in AGENT_NOUNS or noun.pos_ == "NOUN" else "literal"
+            # "Moscow's support" acts; "Mexico's production", "Syria's jails" belong to the land
+            return "metonymic" if lemma in AGENT_NOUNS or noun.lower_ in AGENT_NOUNS else (
+                "literal")
         return "modifier"
     subject = root if root.dep_ in {"nsubj", "nsubjpass"} else (
         head if root.dep_ == "conj" and head.dep_ in {"nsubj", "nsubjpass"} else None)
