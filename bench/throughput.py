@@ -35,6 +35,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -144,18 +145,79 @@ def measure(args) -> dict:
         def work():
             assert sum(1 for _ in pipeline.analyze_many(docs, n_process=n)) == len(docs)
     load = os.getloadavg()[0]
-    cpu = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN)
+    cpu = _cpu(resource.RUSAGE_SELF)
     busy = _busy()
+    children = _Children()
     started = time.perf_counter()
-    work()
+    with children:
+        work()
     out["seconds"] = time.perf_counter() - started
-    out["cpu_seconds"] = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN) - cpu
+    out["cpu_seconds"] = _cpu(resource.RUSAGE_SELF) - cpu + children.cpu()
     out["others_cores"] = (_busy() - busy - out["cpu_seconds"]) / out["seconds"]
     out["load"] = max(load, os.getloadavg()[0])
-    own, children = _rss_mb(), _rss_mb(resource.RUSAGE_CHILDREN)
-    out["peak_rss_mb"] = own if n == 1 else children
+    own = _rss_mb()
+    out["peak_rss_mb"] = own if n == 1 else max(children.rss_mb(), default=0.0)
     out["driver_rss_mb"] = own
     return out
+
+
+class _Children(threading.Thread):
+    """Watches this process's children (spaCy's n_process workers) in /proc five times a second: the
+    CPU each has used and its VmHWM, last seen before it exits. (spaCy does not always reap its
+    workers, so RUSAGE_CHILDREN would miss them.)"""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.seen: dict[int, tuple[float, float]] = {}
+        self.done = threading.Event()
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.join()
+
+    def run(self) -> None:
+        while True:
+            self._look()
+            if self.done.wait(0.2):
+                self._look()
+                return
+
+    def _look(self) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        for pid in _child_pids(os.getpid()):
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                with open(f"/proc/{pid}/status") as status:
+                    hwm = next((int(line.split()[1]) for line in status
+                                if line.startswith("VmHWM:")), 0)
+            except (OSError, ValueError):
+                continue
+            self.seen[pid] = ((int(fields[11]) + int(fields[12])) / tick, hwm / 1024)
+
+    def cpu(self) -> float:
+        return sum(c for c, _ in self.seen.values())
+
+    def rss_mb(self) -> list[float]:
+        return [r for _, r in self.seen.values()]
+
+
+def _child_pids(parent: int) -> list[int]:
+    """Processes whose parent is ``parent`` (from any of its threads)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == parent:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
 
 
 def _measure_ray(docs, n: int, args) -> dict:
