@@ -192,7 +192,12 @@ class PlaceFinder:
         chosen: list[Span] = []
         # Streets, squares and bridges ("Royal Street", "Rue Casa Calvo"): places the
         # gazetteer lacks, placed at the document's town by the resolver's context fallback.
-        for span in _streets(doc, taken):
+        streets = [sp for sp in _streets(doc, taken) if not any(
+            t.ent_type_ == "PERSON" for t in sp)]  # "Director Alan Lane" is a man
+        known_streets = self.gazetteer.known_keys({sp.text for sp in streets})
+        for span in streets:
+            if span.text in known_streets:
+                continue  # a named road of the gazetteer ("the M5 highway"): resolved as usual
             chosen.append(span)
             for i in range(span.start, span.end):
                 taken[i] = True
