@@ -69,3 +69,14 @@ def test_streets_are_placed_in_the_documents_town(pipeline):
         assert (p.lat, p.lon) == (town.lat, town.lon)
         assert p.feature == "road" and p.confidence < 0.5
     assert "Royal" not in places
+
+
+@pytest.mark.slow
+def test_a_name_repeated_is_not_its_own_evidence(pipeline):
+    """Three mentions of Paris must not outvote the other place of a local story: each name's
+    reading is decided by the document's other places, so this Paris is an American one."""
+    text = ("Flooding closed two roads in Paris on Monday. Paris firefighters rescued a family, "
+            "and schools in Paris stayed shut. The river would crest near Urbana on Tuesday.")
+    report = pipeline.analyze_text(text)
+    paris = next(p for p in report.places if p.name == "Paris")
+    assert paris.country == "US"

@@ -154,18 +154,33 @@ class PlaceResolver:
         return out
 
     @staticmethod
-    def _focus(toponyms: Sequence[Toponym]) -> tuple[Counter, Counter]:
-        """Weights of the countries and provinces the document's places lie in."""
+    def _focus(toponyms: Sequence[Toponym]) -> tuple[Counter, Counter, dict]:
+        """Weights of the countries and provinces the document's places lie in, with each
+        name's own share, so that a name repeated five times is not its own evidence."""
         countries: Counter = Counter()
         admin1s: Counter = Counter()
+        own: dict[str, tuple[Counter, Counter]] = {}
         for t in toponyms:
             if not t.choice:
                 continue
             p = t.choice.place
             w = t.confidence
-            countries[p.country] += w * (1.5 if p.feature == "country" else 1.0)
+            mine = own.setdefault(t.text, (Counter(), Counter()))
+            wc = w * (1.5 if p.feature == "country" else 1.0)
+            countries[p.country] += wc
+            mine[0][p.country] += wc
             if p.admin1_code and p.feature != "country":
                 admin1s[(p.country, p.admin1_code)] += w
+                mine[1][(p.country, p.admin1_code)] += w
+        return countries, admin1s, own
+
+    @staticmethod
+    def _shares(focus, text: str) -> tuple[Counter, Counter]:
+        """The focus as shares, leaving out the mentions of ``text`` itself."""
+        countries, admin1s, own = focus
+        mine = own.get(text)
+        if mine is not None:
+            countries, admin1s = countries - mine[0], admin1s - mine[1]
         total_c = sum(countries.values()) or 1.0
         total_a = sum(admin1s.values()) or 1.0
         return (Counter({k: v / total_c for k, v in countries.items()}),
@@ -186,7 +201,7 @@ class PlaceResolver:
         areas = [c for c in t.candidates if c.place.feature == "admin1" and c.name_score >= 0.9]
         countries = admin1s = None
         if focus is not None:
-            countries, admin1s = focus
+            countries, admin1s = self._shares(focus, t.text)
         for c in t.candidates:
             p = c.place
             s = w["name"] * c.name_score + w["prior"] * p.prior
