@@ -197,7 +197,9 @@ class _Children(threading.Thread):
                                 if line.startswith("VmHWM:")), 0)
             except (OSError, ValueError):
                 continue
-            self.seen[pid] = ((int(fields[11]) + int(fields[12])) / tick, hwm / 1024)
+            cpu, rss = self.seen.get(pid, (0.0, 0.0))  # a zombie shows its CPU but no VmHWM
+            self.seen[pid] = (max(cpu, (int(fields[11]) + int(fields[12])) / tick),
+                              max(rss, hwm / 1024))
 
     def cpu(self) -> float:
         return sum(c for c, _ in self.seen.values())
