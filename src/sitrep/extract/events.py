@@ -1743,6 +1743,20 @@ THREAT_VERBS = {"threaten", "vow", "warn", "swear"}
 MATERIAL_CONFLICT = {"ASSAULT", "COERCE", "SANCTION", "MOBILIZE"}
 
 
+def _derived(cand: _Candidate, sense: Sense, attributed_to: str) -> _Candidate:
+    """An event read off ``cand`` (a refusal, a pledge, a threat): its trigger, arguments, place
+    and date, a little less sure; asserted when the author says it, else reported."""
+    out = _Candidate(trigger=cand.trigger, sense=sense, noun=cand.noun, light=cand.light,
+                     host=cand.host, source=list(cand.source), target=list(cand.target),
+                     place=cand.place, place_syntactic=cand.place_syntactic,
+                     confidence=round(max(0.05, cand.confidence - 0.1), 2),
+                     arg_tokens=set(cand.arg_tokens), merged=list(cand.merged),
+                     attributed_to=attributed_to, date=cand.date,
+                     date_precision=cand.date_precision, derived=True)
+    out.modality = "asserted" if attributed_to == "author" else "reported"
+    return out
+
+
 def _refusal(cand: _Candidate) -> _Candidate | None:
     """"X will not lift the embargo", "won't accept refugees", "declined to resign": refusing a
     cooperative act is itself an act, PLOVER's REJECT (CAMEO's "decline to ease sanctions")."""
@@ -1757,15 +1771,7 @@ def _refusal(cand: _Candidate) -> _Candidate | None:
             for v in verbs):
         return None
     sense = Sense(type="REJECT", mode=None, confidence=cand.sense.confidence)
-    out = _Candidate(trigger=trig, sense=sense, noun=cand.noun, light=cand.light,
-                     host=cand.host, source=list(cand.source), target=list(cand.target),
-                     place=cand.place, place_syntactic=cand.place_syntactic,
-                     confidence=round(max(0.05, cand.confidence - 0.1), 2),
-                     arg_tokens=set(cand.arg_tokens), merged=list(cand.merged),
-                     attributed_to=cand.attributed_to, date=cand.date,
-                     date_precision=cand.date_precision, derived=True)
-    out.modality = "reported" if cand.attributed_to != "author" else "asserted"
-    return out
+    return _derived(cand, sense, cand.attributed_to)
 
 
 MATERIAL_COOPERATION = {"COOPERATE", "AID", "CONCEDE", "RETREAT"}
@@ -1808,15 +1814,7 @@ def _commitment(cand: _Candidate, kept: list[_Candidate]) -> _Candidate | None:
     speaker = cand.attributed_to
     own = speaker == "author" or speaker in cand.source
     sense = Sense(type=kind, mode=None, confidence=cand.sense.confidence)
-    out = _Candidate(trigger=cand.trigger, sense=sense, noun=cand.noun, light=cand.light,
-                     host=cand.host, source=list(cand.source), target=list(cand.target),
-                     place=cand.place, place_syntactic=cand.place_syntactic,
-                     confidence=round(max(0.05, cand.confidence - 0.1), 2),
-                     arg_tokens=set(cand.arg_tokens), merged=list(cand.merged),
-                     attributed_to="author" if own else speaker, date=cand.date,
-                     date_precision=cand.date_precision, derived=True)
-    out.modality = "asserted" if own else "reported"
-    return out
+    return _derived(cand, sense, "author" if own else speaker)
 
 
 def _speaker_antecedent(pron: Token) -> Token | None:
