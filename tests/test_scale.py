@@ -174,7 +174,7 @@ def test_a_stopped_run_goes_on_where_it_stopped(parts):
     out, first, stamp, summary, _ = parts
     statuses = {p.name: p.status for p in summary.partitions}
     assert statuses[first] == "on disk"
-    assert set(statuses.values()) == {"on disk", "written"} and len(statuses) >= 3
+    assert set(statuses.values()) == {"on disk", "written"} and len(statuses) >= 2
     assert (out / first).stat().st_mtime_ns == stamp  # not rewritten
     assert not list(out.glob(".*tmp"))
 
