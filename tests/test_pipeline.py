@@ -80,3 +80,14 @@ def test_a_name_repeated_is_not_its_own_evidence(pipeline):
     report = pipeline.analyze_text(text)
     paris = next(p for p in report.places if p.name == "Paris")
     assert paris.country == "US"
+
+
+def test_doc_text_is_read_once_and_never_another_docs(nlp):
+    from sitrep.extract.spans import doc_text
+
+    doc = nlp.make_doc("Rebels shelled the town.")
+    assert doc_text(doc) == doc.text and doc.user_data["sitrep.text"] == doc.text
+    other = nlp.make_doc("A longer, different text entirely.")
+    other.user_data.update(doc.user_data)  # as a copied user_data would carry it
+    assert doc_text(other) == other.text
+    assert doc_text(nlp.make_doc("")) == ""

@@ -23,6 +23,8 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from .spans import doc_text
+
 MODEL_NAME = "claims"
 #: Bumped when the artefact's layout changes; an artefact of another version is ignored.
 MODEL_VERSION = 1
@@ -100,7 +102,7 @@ def _model():
 
 def sentences(doc: Doc) -> list[tuple[int, int]]:
     """(start, end) character offsets of the doc's sentences, cut at line breaks and trimmed."""
-    text = doc.text
+    text = doc_text(doc)
     if doc.has_annotation("SENT_START"):
         bounds = [(s.start_char, s.end_char) for s in doc.sents]
     else:
@@ -121,14 +123,21 @@ def sentences(doc: Doc) -> list[tuple[int, int]]:
 
 # -- patterns -----------------------------------------------------------------------------------
 
-def _has_statistic(doc: Doc, text: str, start: int, end: int) -> bool:
+def _figure_ents(doc: Doc) -> list[tuple[int, int]]:
+    """Character spans of the entities that are figures (not bare years), once per document."""
+    if not doc.has_annotation("ENT_IOB"):
+        return []
+    return [(e.start_char, e.end_char) for e in doc.ents
+            if e.label_ in _STAT_ENTS and not _YEAR.match(e.text.strip())]
+
+
+def _has_statistic(doc: Doc | None, text: str, start: int, end: int,
+                   figures: list[tuple[int, int]] | None = None) -> bool:
     if _FIGURE.search(text) or _NUMBER_WORDS.search(text):
         return True
-    if doc.has_annotation("ENT_IOB"):
-        for ent in doc.ents:
-            if ent.start_char >= start and ent.end_char <= end and ent.label_ in _STAT_ENTS:
-                if not _YEAR.match(ent.text.strip()):
-                    return True
+    for s, e in _figure_ents(doc) if figures is None else figures:
+        if s >= start and e <= end:
+            return True
     for m in _DIGITS.finditer(text):
         token = m.group().strip(".,")
         if token and not _YEAR.match(token):
@@ -150,11 +159,14 @@ def _comparative(doc: Doc, start: int, end: int) -> bool:
     return span is not None and any(t.tag_ in {"JJR", "RBR", "JJS", "RBS"} for t in span)
 
 
-def kinds(doc: Doc, start: int, end: int) -> list[str]:
-    """The kinds of fact the sentence doc.text[start:end] states, from patterns."""
-    text = doc.text[start:end]
+def kinds(doc: Doc, start: int, end: int, whole: str | None = None,
+          figures: list[tuple[int, int]] | None = None) -> list[str]:
+    """The kinds of fact the sentence doc.text[start:end] states, from patterns. ``whole`` and
+    ``figures``: the doc's text and figure entities when the caller has them (spaCy rebuilds
+    doc.text from every token each time it is read)."""
+    text = (doc_text(doc) if whole is None else whole)[start:end]
     found = []
-    if _has_statistic(doc, text, start, end):
+    if _has_statistic(doc, text, start, end, figures):
         found.append("statistic")
     if _CAUSAL.search(text):
         found.append("causal")
@@ -172,9 +184,10 @@ def is_opinion(text: str) -> bool:
     return bool(_OPINION.search(text)) or text.rstrip().endswith("?")
 
 
-def pattern_score(doc: Doc, start: int, end: int, found: list[str]) -> float:
+def pattern_score(doc: Doc, start: int, end: int, found: list[str],
+                  whole: str | None = None) -> float:
     """The checkworthiness the patterns alone give (when the trained layer is absent)."""
-    text = doc.text[start:end]
+    text = (doc_text(doc) if whole is None else whole)[start:end]
     score = 0.15
     score += 0.4 if "statistic" in found else 0.0
     score += 0.15 if "causal" in found else 0.0
@@ -199,24 +212,34 @@ def clauses(text: str) -> list[str]:
     return [c.strip() for c in _CLAUSE_BREAK.split(text) if len(c.split()) >= 4]
 
 
-def _model_scores(doc: Doc, bounds, found, model) -> list[float]:
-    """The model's probability for each sentence; a long sentence that carries a figure scores at
-    least as its most check-worthy clause with a figure (a news sentence can pack several
-    statements, and the model was trained on single debate sentences)."""
-    text = doc.text
+def _model_inputs(text: str, bounds, found, figures) -> tuple[list[str], list[int]]:
+    """The texts the model scores for one doc and, per text, the sentence it scores: each
+    sentence, and the clauses with a figure of a long sentence that carries one (a news sentence
+    can pack several statements, and the model was trained on single debate sentences)."""
     inputs = [text[s:e] for s, e in bounds]
     owners = list(range(len(bounds)))
     for k, ((s, e), kind) in enumerate(zip(bounds, found)):
         sentence = text[s:e]
         if "statistic" in kind and len(sentence.split()) >= LONG_SENTENCE:
             for clause in clauses(sentence):
-                if clause != sentence and _has_statistic(doc, clause, -1, -1):
+                if clause != sentence and _has_statistic(None, clause, -1, -1, []):
                     inputs.append(clause)
                     owners.append(k)
-    probs = model["classifier"].predict_proba(model["vectorizer"].transform(inputs))[:, 1]
-    scores = [0.0] * len(bounds)
+    return inputs, owners
+
+
+def _predict(model, inputs: list[str]) -> list[float]:
+    if not inputs:
+        return []
+    return [float(p) for p in
+            model["classifier"].predict_proba(model["vectorizer"].transform(inputs))[:, 1]]
+
+
+def _best_per_sentence(n: int, owners: list[int], probs) -> list[float]:
+    """A sentence scores as its most check-worthy text (itself or one of its clauses)."""
+    scores = [0.0] * n
     for k, p in zip(owners, probs):
-        scores[k] = max(scores[k], float(p))
+        scores[k] = max(scores[k], p)
     return scores
 
 
@@ -234,17 +257,37 @@ def find(doc: Doc, model=None, min_score: float | None = None) -> list[dict]:
     """The claims of ``doc`` as Claim dicts (ids c1, c2, ... in text order); reads the quotes
     found before, writes nothing. ``model``: the trained layer (default: the built one, if any;
     False: the patterns alone); ``min_score``: the lowest checkworthiness kept."""
-    bounds = sentences(doc) if len(doc) else []
-    if not bounds:
-        return []
+    return find_many([doc], model, min_score)[0]
+
+
+def find_many(docs: list[Doc], model=None, min_score: float | None = None) -> list[list[dict]]:
+    """:func:`find` for several docs, scored by one call of the trained model for them all (a
+    call costs milliseconds of input checks whatever its size)."""
     model = _model() if model is None else (model or None)  # model=False: the patterns alone
     min_score = MIN_SCORE if min_score is None else min_score
-    text = doc.text
-    found = [kinds(doc, s, e) for s, e in bounds]
-    if model is not None:
-        scores = _model_scores(doc, bounds, found, model)
-    else:
-        scores = [pattern_score(doc, s, e, k) for (s, e), k in zip(bounds, found)]
+    parts = []  # per doc: text, sentence bounds, their kinds, the sentence of each model input
+    inputs: list[str] = []
+    for doc in docs:
+        bounds = sentences(doc) if len(doc) else []
+        text = doc_text(doc) if bounds else ""
+        figures = _figure_ents(doc) if bounds else []
+        found = [kinds(doc, s, e, text, figures) for s, e in bounds]
+        texts, owners = (_model_inputs(text, bounds, found, figures)
+                         if model is not None and bounds else ([], []))
+        inputs += texts
+        parts.append((text, bounds, found, owners))
+    probs = iter(_predict(model, inputs))
+    out = []
+    for doc, (text, bounds, found, owners) in zip(docs, parts):
+        if model is not None:
+            scores = _best_per_sentence(len(bounds), owners, [next(probs) for _ in owners])
+        else:
+            scores = [pattern_score(doc, s, e, k, text) for (s, e), k in zip(bounds, found)]
+        out.append(_claims(doc, text, bounds, found, scores, min_score))
+    return out
+
+
+def _claims(doc: Doc, text: str, bounds, found, scores, min_score: float) -> list[dict]:
     quotes = (doc._.sitrep or {}).get("quotes") or []
     claims = []
     for (s, e), k, score in zip(bounds, found, scores):
@@ -269,6 +312,16 @@ class ClaimFinder:
 
         records(doc)["claims"] = self.find(doc)
         return doc
+
+    def pipe(self, docs, batch_size: int = 16):
+        from spacy.util import minibatch
+
+        from . import records
+
+        for batch in minibatch(docs, size=batch_size):
+            for doc, found in zip(batch, find_many(batch, min_score=self.min_score)):
+                records(doc)["claims"] = found
+                yield doc
 
     def find(self, doc: Doc) -> list[dict]:
         return find(doc, min_score=self.min_score)

@@ -43,6 +43,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..resolve.dates import as_date, resolve as resolve_date
 from . import modality as modality_module
+from .spans import doc_text
 
 log = logging.getLogger(__name__)
 
@@ -415,7 +416,7 @@ class _DocIndex:
         found = records(doc) if doc._.sitrep is not None else {}
         n = len(doc)
         self.doc = doc
-        self.text = doc.text  # spaCy joins the tokens on every doc.text
+        self.text = doc_text(doc)  # spaCy joins the tokens on every doc.text
         self.actor_at: list[str | None] = [None] * n
         self.place_at: list[str | None] = [None] * n
         self.place_text: dict[int, str] = {}
@@ -510,7 +511,7 @@ class _DocIndex:
         """Which tokens sit between quotation marks. A closing mark with no opening one in its
         sentence ("... in Syria,” said Halevy") quotes the sentence up to it."""
         inside = [False] * len(doc)
-        text = doc.text
+        text = doc_text(doc)
         if not any(q in text for q in ('"', "“", "”", "«", "»", "„", "‟")):
             return inside
         for sent in doc.sents:

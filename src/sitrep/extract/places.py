@@ -14,7 +14,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..resolve.gazetteer import Gazetteer, default as default_gazetteer
 from ..resolve.places import PlaceResolver, Toponym
-from .spans import mention, slug, trim
+from .spans import doc_text, mention, slug, trim
 from .usage import usage as _usage
 
 NON_PLACE_LABELS = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL",
@@ -308,7 +308,7 @@ class PlaceFinder:
         toponyms = []
         for start, end in spans:
             span = doc.char_span(start, end, alignment_mode="expand")
-            toponyms.append(Toponym(start=start, end=end, text=doc.text[start:end],
+            toponyms.append(Toponym(start=start, end=end, text=doc_text(doc)[start:end],
                                     hint=_hint(span) if span is not None else None,
                                     within=_within(span) if span is not None else None))
         self.resolver.resolve(toponyms)

@@ -54,6 +54,8 @@ import yaml
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from .spans import doc_text
+
 OPENING = "“„‟«"
 CLOSING = "”»"
 STRAIGHT = '"'
@@ -240,7 +242,7 @@ class _Actors:
         from . import records
 
         self.doc = doc
-        self.text = doc.text if text is None else text
+        self.text = doc_text(doc) if text is None else text
         self.sent_of = sent_of if sent_of is not None else [t.sent.start for t in doc]
         self.para_start = para_start if para_start is not None else [0] * len(doc)
         self._marked = marked
@@ -419,7 +421,7 @@ def find(doc: Doc, lexicon: Lexicon | None = None) -> list[dict]:
 class _Finder:
     def __init__(self, doc: Doc, lexicon: Lexicon):
         self.doc = doc
-        self.text = doc.text
+        self.text = doc_text(doc)
         self.lex = lexicon
         self.lower = [t.lower_ for t in doc]
         self.idx = [t.idx for t in doc]

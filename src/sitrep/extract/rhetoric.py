@@ -34,6 +34,8 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Token
 
+from .spans import doc_text
+
 #: The 14 SemEval-2020 PTC techniques, as they appear in the PTC label files.
 PTC_LABELS = (
     "Appeal_to_Authority", "Appeal_to_fear-prejudice", "Bandwagon,Reductio_ad_hitlerum",
@@ -118,7 +120,7 @@ class Tokens:
 
     @classmethod
     def of(cls, doc: Doc) -> Tokens:
-        text = doc.text
+        text = doc_text(doc)
         toks = [t for t in doc if not t.is_space]
         index = {t.i: k for k, t in enumerate(toks)}
         # the same segments whether or not the doc was parsed (the tagger is trained on
@@ -194,7 +196,7 @@ def decode(tokens: Tokens, probs, threshold: float) -> list[tuple[int, int, floa
     """Runs of tokens at or above ``threshold`` (a single token below it between two above is
     bridged) within a segment, as (start char, end char, mean probability); runs of stop words
     and punctuation alone are dropped; edges are trimmed of spaces and ``.,:;``."""
-    toks, seg, text = tokens.toks, tokens.seg, tokens.doc.text
+    toks, seg, text = tokens.toks, tokens.seg, doc_text(tokens.doc)
     on = [p >= threshold for p in probs]
     for i in range(1, len(on) - 1):
         if not on[i] and on[i - 1] and on[i + 1] and seg[i - 1] == seg[i + 1]:
@@ -344,7 +346,6 @@ def classify(tokens: Tokens, spans: list[tuple[int, int]],
     """For each (start, end) span, the techniques with their probabilities, most likely first.
     Without a trained model, the lexicon lists hit by the span, or loaded_language."""
     model = _model() if model is None else (model or None)
-    text = tokens.doc.text
     if not spans:
         return []
     if model is None:
@@ -355,8 +356,19 @@ def classify(tokens: Tokens, spans: list[tuple[int, int]],
                              if entry.name in hits), key=lambda x: -x[1])
             out.append(ranked or [("loaded_language", 0.2)])
         return out
+    return _rank(model, _span_items(tokens, spans))
+
+
+def _span_items(tokens: Tokens, spans: list[tuple[int, int]]) -> list[dict]:
+    text = doc_text(tokens.doc)
     lowered = text.lower()
-    items = [span_item(text, s, e, _lex_in(tokens, s, e), lowered) for s, e in spans]
+    return [span_item(text, s, e, _lex_in(tokens, s, e), lowered) for s, e in spans]
+
+
+def _rank(model, items: list[dict]) -> list[list[tuple[str, float]]]:
+    """The trained classifier's techniques for span items, most likely first."""
+    if not items:
+        return []
     scores = model["technique"].decision_function(model["span_vectorizer"].transform(items))
     classes = [technique_name(c) for c in model["technique"].classes_]
     out = []
@@ -379,21 +391,37 @@ MODEL_VERSION = 1
 
 def find(doc: Doc, model=None, threshold: float | None = None) -> list[dict]:
     """The technique spans of ``doc`` as Technique dicts (ids t1, t2, ... in text order)."""
-    if not len(doc):
-        return []
+    return find_many([doc], model, threshold)[0]
+
+
+def find_many(docs: list[Doc], model=None, threshold: float | None = None) -> list[list[dict]]:
+    """:func:`find` for several docs, with one call of each trained model for them all (a call
+    costs milliseconds of input checks whatever its size)."""
     model = _model() if model is None else (model or None)  # model=False: the rules alone
-    tokens = Tokens.of(doc)
-    if not tokens.toks:
-        return []
+    live = [(k, tokens) for k, tokens in enumerate(Tokens.of(doc) if len(doc) else None
+                                                   for doc in docs)
+            if tokens is not None and tokens.toks]
+    found: dict[int, list[tuple[int, int, str, float]]] = {}
     if model is None:
-        found = _rule_spans(tokens)
-    else:
-        matrix = model["hasher"].transform(token_features(tokens))
-        probs = model["tagger"].predict_proba(matrix)[:, 1]
-        spans = decode(tokens, probs, model["threshold"] if threshold is None else threshold)
-        ranked = classify(tokens, [(s, e) for s, e, _ in spans], model)
-        found = [(s, e, best[0][0], p * best[0][1]) for (s, e, p), best in zip(spans, ranked)]
-    text = doc.text
+        found = {k: _rule_spans(tokens) for k, tokens in live}
+    elif live:
+        threshold = model["threshold"] if threshold is None else threshold
+        rows = [f for _, tokens in live for f in token_features(tokens)]
+        probs = model["tagger"].predict_proba(model["hasher"].transform(rows))[:, 1]
+        spans, items, at = {}, [], 0
+        for k, tokens in live:
+            spans[k] = decode(tokens, probs[at:at + len(tokens.toks)], threshold)
+            at += len(tokens.toks)
+            items += _span_items(tokens, [(s, e) for s, e, _ in spans[k]])
+        ranked = iter(_rank(model, items))
+        for k, _ in live:
+            found[k] = [(s, e, best[0][0], p * best[0][1])
+                        for (s, e, p), best in zip(spans[k], ranked)]
+    return [_records(doc, found.get(k, [])) for k, doc in enumerate(docs)]
+
+
+def _records(doc: Doc, found: list[tuple[int, int, str, float]]) -> list[dict]:
+    text = doc_text(doc)
     records = []
     for k, (s, e, technique, confidence) in enumerate(sorted(found), 1):
         records.append({"id": f"t{k}", "technique": technique, "start": s, "end": e,
@@ -409,7 +437,7 @@ def _rule_spans(tokens: Tokens) -> list[tuple[int, int, str, float]]:
     taken: list[tuple[int, int]] = []
     out = []
     for name, s, e in hits:
-        start, end = trim_edges(doc.text, doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text))
+        start, end = trim_edges(doc_text(doc), doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text))
         if end <= start or any(start < te and ts < end for ts, te in taken):
             continue
         taken.append((start, end))
@@ -427,6 +455,16 @@ class RhetoricFinder:
 
         records(doc)["rhetoric"] = self.find(doc)
         return doc
+
+    def pipe(self, docs, batch_size: int = 16):
+        from spacy.util import minibatch
+
+        from . import records
+
+        for batch in minibatch(docs, size=batch_size):
+            for doc, found in zip(batch, find_many(batch, threshold=self.threshold)):
+                records(doc)["rhetoric"] = found
+                yield doc
 
     def find(self, doc: Doc) -> list[dict]:
         return find(doc, threshold=self.threshold)

@@ -5,13 +5,23 @@ from __future__ import annotations
 import re
 
 from anyascii import anyascii
-from spacy.tokens import Span
+from spacy.tokens import Doc, Span
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
 def slug(text: str) -> str:
     return _NOT_WORD.sub("-", anyascii(text).lower()).strip("-") or "x"
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, joined once per document: spaCy rebuilds it from every token on each read,
+    which costs more than some extractors' own work when read per sentence."""
+    text = doc.user_data.get("sitrep.text")
+    # a copied user_data (Doc.copy, from_docs) may hold another doc's text: check the length
+    if text is None or len(text) != (doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0):
+        text = doc.user_data["sitrep.text"] = doc.text
+    return text
 
 
 def trim(span: Span) -> Span:
