@@ -136,6 +136,18 @@ def test_features_read_the_parse():
     assert len(rows) == len(words)
     assert rows[2]["pdep"] == "nsubj" and rows[2]["pl|pdep"] == "pull|nsubj"
     assert rows[8]["rdep"] == "ccomp" and rows[0]["side"] == "L"
+    # the tree walks (read from plain lists, not spaCy tokens) match the Token API
+    for t, row in zip(doc, rows):
+        ancestors = list(t.ancestors)
+        assert row["anc"] == ">".join(a.dep_ for a in ancestors[:3])
+        assert row["conj"] == str(any(a.dep_ == "conj" for a in ancestors))
+        assert (row["hl"], row["hdep"], row["hpos"]) == (
+            t.head.lemma_.lower(), t.head.dep_, t.head.pos_)
+    assert rows[8]["anc"] == "prep>ccomp>ROOT"
+    # a span tagged with its doc's context: the same features, the window cut at its edges
+    part = event_type.token_features(doc[2:9], event_type.doc_context(doc))
+    assert part[0]["w-1"] == "<pad>" and rows[2]["w-1"] == "said"
+    assert all(a["pdep"] == b["pdep"] and a["anc"] == b["anc"] for a, b in zip(part, rows[2:]))
 
 
 def test_gold_token_tags_follow_spacy_tokens():

@@ -273,20 +273,32 @@ def _decode(art: dict, span, context: dict | None = None) -> list[str]:
     indices: list[int] = []
     ends = []
     for f in static:
-        indices += [c for c in (vocab.get(f"{name}={value}") for name, value in f.items())
+        indices += [c for c in map(vocab.get, [k + "=" + v for k, v in f.items()])
                     if c is not None]
         ends.append(len(indices))
     sums = np.vstack([np.zeros((1, weights.shape[1])), np.cumsum(weights[indices], axis=0)])
     ends_a = np.asarray(ends)
     base = sums[ends_a] - sums[np.concatenate([[0], ends_a[:-1]])] + bias
-    classes = list(clf.classes_)
+    classes = [str(c) for c in clf.classes_]
+    # the weight row of each previous-tag feature, looked up once per process (there are a few
+    # hundred: tag pairs, and tags with a chunk mark or a word)
+    rows = head.setdefault("_prev_rows", {})
+    zero = np.zeros(weights.shape[1])
     tags: list[str] = []
     for k, f in enumerate(static):
         p1 = tags[k - 1] if k > 0 else "<s>"
         p2 = tags[k - 2] if k > 1 else "<s>"
-        cols = [c for c in (vocab.get(f"{name}={value}") for name, value in
-                            prev_features(f["w"], f["chunk"], p1, p2).items()) if c is not None]
-        score = base[k] + weights[cols].sum(axis=0) if cols else base[k]
+        score = base[k]
+        for name, value in prev_features(f["w"], f["chunk"], p1, p2).items():
+            key = name + "=" + value
+            row = rows.get(key)
+            if row is None:
+                col = vocab.get(key)
+                row = zero if col is None else weights[col]
+                if name != "p1|w" or col is not None:  # words are many: keep only known ones
+                    rows[key] = row
+            if row is not zero:
+                score = score + row
         tag = classes[int(np.argmax(score))]
         if tag.startswith("I-") and (p1 == "<s>" or p1 == "O" or p1[2:] != tag[2:]):
             tag = "B-" + tag[2:]  # an I- that starts a span

@@ -602,28 +602,50 @@ class EventFinder:
         records(doc)["events"] = self.find(doc)
         return doc
 
+    def pipe(self, docs, batch_size: int = 16):
+        from spacy.util import minibatch
+
+        from . import records
+
+        for batch in minibatch(docs, size=batch_size):
+            for doc, found in zip(batch, self.find_many(batch)):
+                records(doc)["events"] = found
+                yield doc
+
     def find(self, doc: Doc, spans: list[Span] | None = None) -> list[dict]:
         """The event records of ``doc`` (or of the sentences of ``spans``), as Event dicts."""
-        index = _DocIndex(doc)
-        sents = list(doc.sents) if spans is None else _sentences_of(spans)
-        found: list[tuple[Span, list[_Candidate]]] = []
-        for sent in sents:
+        return self.find_many([doc], [spans])[0]
+
+    def find_many(self, docs: list[Doc],
+                  spans: list[list[Span] | None] | None = None) -> list[list[dict]]:
+        """:meth:`find` for several docs; the trained layer's classifier reads the sentences of
+        them all in one call (a call costs milliseconds of input checks whatever its size)."""
+        states = []
+        for doc, only in zip(docs, spans or [None] * len(docs)):
+            index = _DocIndex(doc)
+            sents = list(doc.sents) if only is None else _sentences_of(only)
+            found: list[tuple[Span, list[_Candidate]]] = []
+            for sent in sents:
+                try:
+                    found.append((sent, self._sentence(sent, index)))
+                except Exception:  # one odd parse never costs the document its other events
+                    log.exception("event extraction failed on the sentence at char %d",
+                                  sent.start_char)
+            states.append((found, index))
+        if self.use_model and any(found for found, _ in states):
             try:
-                found.append((sent, self._sentence(sent, index)))
-            except Exception:  # one odd parse never costs the document its other events
-                log.exception("event extraction failed on the sentence at char %d",
-                              sent.start_char)
-        if self.use_model and found:
-            try:
-                self._trained_layer(found, index)
+                self._trained_layer(states)
             except Exception:  # the rules' events stand without the trained layer
-                log.exception("the event-type model failed on a document; rules only")
-        out: list[dict] = []
-        for sent, cands in found:
-            for cand in cands:
-                if not cand.arguments:
-                    cand.arguments = _mention_arguments(cand, index)
-                out.append(self._record(cand, index))
+                log.exception("the event-type model failed on a batch of documents; rules only")
+        out = []
+        for found, index in states:
+            records: list[dict] = []
+            for sent, cands in found:
+                for cand in cands:
+                    if not cand.arguments:
+                        cand.arguments = _mention_arguments(cand, index)
+                    records.append(self._record(cand, index))
+            out.append(records)
         return out
 
     def classify_sentence(self, span: Span) -> list[dict]:
@@ -631,8 +653,10 @@ class EventFinder:
         return self.find(span.doc, [span])
 
     # -- the trained layer -----------------------------------------------------------------------
-    def _trained_layer(self, found: list[tuple[Span, list[_Candidate]]], index: _DocIndex) -> None:
-        """What the trained layer (``event_model``) adds to the rules, sentence by sentence.
+    def _trained_layer(self, states: list[tuple[list[tuple[Span, list[_Candidate]]], _DocIndex]]
+                       ) -> None:
+        """What the trained layer (``event_model``) adds to the rules, sentence by sentence, for
+        the docs of ``states`` (each: its sentences with their candidates, and its index).
 
         - Recall: a sentence the rules found nothing in gets the model's event when the model
           is confident of an event class (``new_event``), the sentence names an actor, its main
@@ -647,6 +671,19 @@ class EventFinder:
         the rules' in every case: the model does not read it."""
         from . import event_model
 
+        plans = [self._plan(found, index) for found, index in states]
+        todo_spans = [found[k][0] for (found, _), (todo, _) in zip(states, plans) for k, _ in todo]
+        dists = event_model.distribution(todo_spans) if todo_spans else []
+        if dists is None:
+            return
+        dists = iter(dists)
+        for (found, index), (todo, mains) in zip(states, plans):
+            self._apply(found, index, todo, [next(dists) for _ in todo], mains)
+
+    def _plan(self, found: list[tuple[Span, list[_Candidate]]], index: _DocIndex
+              ) -> tuple[list[tuple[int, _Candidate | None]], list[tuple[int, _Candidate]]]:
+        """The sentences the classifier reads (with their main rule event, or None) and the
+        main events the role tagger reads whatever the classifier says."""
         mains: list[tuple[int, _Candidate]] = []
         todo: list[tuple[int, _Candidate | None]] = []  # sentences the classifier reads
         for k, (sent, cands) in enumerate(found):
@@ -659,9 +696,13 @@ class EventFinder:
                 todo.append((k, main))
             elif self._wants_roles(main):
                 mains.append((k, main))
-        dists = event_model.distribution([found[k][0] for k, _ in todo]) if todo else []
-        if dists is None:
-            return
+        return todo, mains
+
+    def _apply(self, found: list[tuple[Span, list[_Candidate]]], index: _DocIndex,
+               todo: list[tuple[int, _Candidate | None]], dists: list[dict[str, float]],
+               mains: list[tuple[int, _Candidate]]) -> None:
+        from . import event_model
+
         for (k, main), dist in zip(todo, dists):
             sent = found[k][0]
             group, p_group = event_model.quad_class(dist)

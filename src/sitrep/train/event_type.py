@@ -154,16 +154,6 @@ ROLE_TAGS = ("O", "B-S", "I-S", "B-T", "I-T", "B-R", "I-R")
 ROLES_C = 0.1
 
 
-def _predicate(token):
-    """The nearest verb above ``token`` (or the root) and the dependency through which ``token``
-    hangs from it (``SELF`` for the verb itself)."""
-    cur = token
-    while cur.head.i != cur.i and cur.head.pos_ not in ("VERB", "AUX"):
-        cur = cur.head
-    pred = cur.head if cur.head.i != cur.i else cur
-    return pred, ("SELF" if cur.i == pred.i else cur.dep_)
-
-
 def _chunks(span) -> list:
     try:
         return list(span.noun_chunks)
@@ -171,17 +161,64 @@ def _chunks(span) -> list:
         return []
 
 
-def doc_context(doc) -> dict:
-    """What :func:`token_features` needs of the whole doc (noun chunks, sentence roots), made
-    once per doc: per sentence they cost a pass over the doc each (spaCy checks the doc's
-    annotation on every call)."""
-    chunk_of = {t.i: ch for ch in _chunks(doc) for t in ch}
+def doc_context(doc, chunks_of=None) -> dict:
+    """What :func:`token_features` reads of the doc, as plain per-token lists made in one pass
+    (word, lemma, tags, head index, entity, sentence root, noun chunk): the features walk the
+    tree, and every step through spaCy's ``Token.head`` builds a new Python object.
+    ``chunks_of``: the Doc or Span whose noun chunks count (default: the doc)."""
+    from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, LEMMA, LOWER, ORTH, POS, SHAPE, TAG
+    from spacy.parts_of_speech import NAMES as POS_NAMES
+
     parsed = doc.has_annotation("DEP")
-    root_of = {}
+    strings = doc.vocab.strings
+    attrs = [LOWER, LEMMA, ORTH, SHAPE, TAG, DEP, ENT_TYPE, POS, HEAD, ENT_IOB]
+    array = doc.to_array(attrs) if len(doc) else np.zeros((0, len(attrs)), dtype=np.uint64)
+    text = [[strings[h] if h else "" for h in row] for row in array[:, :7].tolist()]
+    iob_names = {0: "", 1: "I", 2: "O", 3: "B"}
+    ctx: dict = {
+        "parsed": parsed,
+        "lower": [r[0] for r in text],
+        "lemma": [(r[1] or r[2]).lower() for r in text],
+        "shape": [r[3] for r in text],
+        "tag": [r[4] for r in text],
+        "dep": [r[5] for r in text],
+        "ent": [r[6] or "O" for r in text],
+        "pos": [POS_NAMES.get(p, "") for p in array[:, 7].tolist()],
+        # HEAD is an offset, stored unsigned: back to signed, then to an index
+        "head": (array[:, 8].astype(np.int64) + np.arange(len(doc))).tolist(),
+        "iob": [iob_names[v] for v in array[:, 9].tolist()],
+    }
+    root = [None] * len(doc)
     if parsed:
         for sent in doc.sents:
-            root_of.update((i, sent.root) for i in range(sent.start, sent.end))
-    return {"chunk_of": chunk_of, "root_of": root_of, "parsed": parsed}
+            root[sent.start:sent.end] = [sent.root.i] * (sent.end - sent.start)
+    ctx["root"] = root
+    # per token in a noun chunk: (chunk start, chunk end, chunk root); made on first use
+    # (spaCy's noun_chunks is a Python loop over every token, and many docs have no sentence
+    # for the tagger)
+    ctx["chunk"] = None if chunks_of is None else _chunk_map(chunks_of)
+    return ctx
+
+
+def _chunk_map(span) -> dict[int, tuple[int, int, int]]:
+    return {i: (ch.start, ch.end, ch.root.i) for ch in _chunks(span)
+            for i in range(ch.start, ch.end)}
+
+
+def _predicate(i: int, head: list[int], pos: list[str]) -> tuple[int, int]:
+    """The nearest verb above token ``i`` (or the root), and the token through which ``i``
+    hangs from it (the verb itself when ``i`` is the verb)."""
+    cur = i
+    while head[cur] != cur and pos[head[cur]] not in ("VERB", "AUX"):
+        cur = head[cur]
+    return (head[cur] if head[cur] != cur else cur), cur
+
+
+def _ancestors(i: int, head: list[int]):
+    """Token.ancestors as indices: the heads up to and including the root."""
+    while head[i] != i:
+        i = head[i]
+        yield i
 
 
 def token_features(span, context: dict | None = None) -> list[dict[str, str]]:
@@ -189,51 +226,58 @@ def token_features(span, context: dict | None = None) -> list[dict[str, str]]:
     lemma, tags, entity, noun chunk, the predicate it hangs from and how, its side of the
     sentence's root, a +-2 window). ``context``: :func:`doc_context` of the span's doc, when
     several spans of one doc are tagged (the features are the same)."""
-    tokens = list(span)
+    doc = span.doc if hasattr(span, "doc") else span
     if context is None:
-        context = {"chunk_of": {t.i: ch for ch in _chunks(span) for t in ch},
-                   "root_of": None, "parsed": span.doc.has_annotation("DEP")}
-    chunk_of = context["chunk_of"]
-    root_of = context["root_of"]
+        context = doc_context(doc, span)
+    first = span.start if hasattr(span, "start") else 0
+    last = span.end if hasattr(span, "end") else len(doc)
+    lower, lemma, dep, pos = context["lower"], context["lemma"], context["dep"], context["pos"]
     parsed = context["parsed"]
+    if context["chunk"] is None:
+        context["chunk"] = _chunk_map(doc)
+    head, ent, chunk_of = context["head"], context["ent"], context["chunk"]
+
+    def chunk_mark(i: int) -> str:
+        ch = chunk_of.get(i)
+        return "O" if ch is None else ("B" if i == ch[0] else "I")
+
     out = []
-    for k, t in enumerate(tokens):
-        pred, pdep = _predicate(t)
-        if not parsed:
-            root = tokens[0]
-        else:
-            root = root_of[t.i] if root_of is not None else t.sent.root
-        side = "L" if t.i < root.i else ("R" if t.i > root.i else "ROOT")
+    for t in range(first, last):
+        pred, cur = _predicate(t, head, pos)
+        pdep = "SELF" if cur == pred else dep[cur]
+        root = context["root"][t] if parsed else first
+        side = "L" if t < root else ("R" if t > root else "ROOT")
         cur = t
-        while cur.head.i != cur.i and cur.head.i != root.i:
-            cur = cur.head
-        rdep = "ROOT" if t.i == root.i else cur.dep_
+        while head[cur] != cur and head[cur] != root:
+            cur = head[cur]
+        rdep = "ROOT" if t == root else dep[cur]
+        ancestors = list(_ancestors(t, head))
+        h = head[t]
         f = {
-            "w": t.lower_, "l": _lemma(t), "shape": t.shape_, "pos": t.pos_, "tag": t.tag_,
-            "dep": t.dep_, "hl": _lemma(t.head), "hdep": t.head.dep_, "hpos": t.head.pos_,
-            "ent": t.ent_type_ or "O", "iob": t.ent_iob_, "pdep": pdep,
-            "pl|pdep": _lemma(pred) + "|" + pdep, "pisroot": str(pred.i == root.i), "side": side,
-            "rootl": _lemma(root), "rootl|side": _lemma(root) + "|" + side,
-            "anc": ">".join(a.dep_ for a in list(t.ancestors)[:3]), "pdep|side": pdep + "|" + side,
-            "rdep": rdep, "rl|rdep": _lemma(root) + "|" + rdep,
-            "conj": str(any(a.dep_ == "conj" for a in t.ancestors)),
-            "l|pdep": _lemma(t) + "|" + pdep,
+            "w": lower[t], "l": lemma[t], "shape": context["shape"][t], "pos": pos[t],
+            "tag": context["tag"][t], "dep": dep[t], "hl": lemma[h], "hdep": dep[h],
+            "hpos": pos[h], "ent": ent[t], "iob": context["iob"][t], "pdep": pdep,
+            "pl|pdep": lemma[pred] + "|" + pdep, "pisroot": str(pred == root), "side": side,
+            "rootl": lemma[root], "rootl|side": lemma[root] + "|" + side,
+            "anc": ">".join(dep[a] for a in ancestors[:3]), "pdep|side": pdep + "|" + side,
+            "rdep": rdep, "rl|rdep": lemma[root] + "|" + rdep,
+            "conj": str(any(dep[a] == "conj" for a in ancestors)),
+            "l|pdep": lemma[t] + "|" + pdep,
         }
-        ch = chunk_of.get(t.i)
-        f["chunk"] = "O" if ch is None else ("B" if t.i == ch.start else "I")
+        ch = chunk_of.get(t)
+        f["chunk"] = chunk_mark(t)
         if ch is not None:
-            f["chdep"] = ch.root.dep_
-            f["chhead"] = _lemma(ch.root.head) + "|" + ch.root.dep_
-            f["chpos"] = "B" if t.i == ch.start else ("E" if t.i == ch.end - 1 else "I")
+            start, end, croot = ch
+            f["chdep"] = dep[croot]
+            f["chhead"] = lemma[head[croot]] + "|" + dep[croot]
+            f["chpos"] = "B" if t == start else ("E" if t == end - 1 else "I")
         for d in (-2, -1, 1, 2):
-            j = k + d
-            if 0 <= j < len(tokens):
-                n = tokens[j]
-                f[f"w{d}"] = n.lower_
-                f[f"pos{d}"] = n.pos_
-                f[f"chunk{d}"] = "O" if n.i not in chunk_of else (
-                    "B" if n.i == chunk_of[n.i].start else "I")
-                f[f"ent{d}"] = n.ent_type_ or "O"
+            j = t + d
+            if first <= j < last:
+                f[f"w{d}"] = lower[j]
+                f[f"pos{d}"] = pos[j]
+                f[f"chunk{d}"] = chunk_mark(j)
+                f[f"ent{d}"] = ent[j]
             else:
                 f[f"w{d}"] = "<pad>"
         out.append(f)
