@@ -91,3 +91,20 @@ def test_doc_text_is_read_once_and_never_another_docs(nlp):
     other.user_data.update(doc.user_data)  # as a copied user_data would carry it
     assert doc_text(other) == other.text
     assert doc_text(nlp.make_doc("")) == ""
+
+
+@pytest.mark.slow
+def test_peoples_provinces_and_the_district_resolve(pipeline):
+    """A people named in the plural is its country ("Syrians" was a French village by fuzzy
+    match); a province of millions outranks a town of its name; "D.C." is the District."""
+    text = ("Syrians and Iraqis crossed into Turkey. Ontario and Queensland sent aid, "
+            "and officials in D.C. said little.")
+
+    def at(name):
+        start = text.index(name)
+        return pipeline.geocode(text, [(start, start + len(name))])[0]
+
+    assert at("Syrians")["id"] == "geonames:163843" and at("Iraqis")["country"] == "IQ"
+    assert at("Ontario")["country"] == "CA" and at("Ontario")["feature"] == "admin1"
+    assert at("Queensland")["country"] == "AU"
+    assert at("D.C.")["admin1"] == "Washington, D.C."

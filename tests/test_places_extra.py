@@ -31,6 +31,8 @@ BBOX = {
     "UA": (44.3, 22.0, 52.45, 40.3),
     "SD": (8.6, 21.8, 22.3, 38.7),
     "TR": (35.8, 25.6, 42.2, 44.9),
+    "CA": (41.6, -141.1, 83.2, -52.6),
+    "AU": (-43.7, 112.9, -10.6, 153.7),
 }
 
 
@@ -77,7 +79,8 @@ def test_place_fields(places: list[dict]) -> None:
     required = {"id", "name", "feature", "country", "admin1", "admin1_code", "lat", "lon", "names"}
     for p in places:
         assert required <= set(p), p.get("id")
-        assert set(p) <= required | {"line"}, p["id"]
+        assert set(p) <= required | {"line", "population"}, p["id"]
+        assert isinstance(p.get("population", 0), int) and p.get("population", 0) >= 0, p["id"]
         assert p["id"].startswith("extra:") and re.fullmatch(r"extra:[a-z0-9-]+", p["id"]), p["id"]
         assert p["names"] and all(isinstance(n, str) and n.strip() for n in p["names"]), p["id"]
         assert p["admin1_code"] is None or isinstance(p["admin1_code"], str), p["id"]

