@@ -108,3 +108,20 @@ def test_peoples_provinces_and_the_district_resolve(pipeline):
     assert at("Ontario")["country"] == "CA" and at("Ontario")["feature"] == "admin1"
     assert at("Queensland")["country"] == "AU"
     assert at("D.C.")["admin1"] == "Washington, D.C."
+
+
+@pytest.mark.slow
+def test_seas_and_regions_beyond_countries_resolve(pipeline):
+    """A sea outranks the province named after it, and a name's own earlier reading is not
+    evidence for itself (a lone "Red Sea" flipped between the sea and Sudan's Red Sea State);
+    each province exists once, whether or not the town table knows its code."""
+    text = "Houthi forces fired at ships in the Red Sea. Tensions rose across the Gulf."
+
+    def at(name):
+        start = text.index(name)
+        return pipeline.geocode(text, [(start, start + len(name))])[0]
+
+    assert at("Red Sea")["id"] == "extra:red-sea" and at("Red Sea")["country"] is None
+    assert at("Gulf")["id"] == "extra:persian-gulf"
+    quneitra = pipeline.geocode("Shelling hit Quneitra.", [(13, 21)])[0]
+    assert quneitra["country"] == "SY" and not quneitra["id"].startswith("admin1:SY.")

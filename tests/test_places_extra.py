@@ -69,10 +69,19 @@ def cities500() -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def test_loads_with_both_lists(data: dict) -> None:
-    assert set(data) == {"places", "variants"}
-    assert isinstance(data["places"], list) and data["places"]
-    assert isinstance(data["variants"], list) and data["variants"]
+def test_loads_with_the_three_lists(data: dict) -> None:
+    assert set(data) == {"places", "world", "variants"}
+    assert all(isinstance(data[k], list) and data[k] for k in data)
+
+
+def test_world_entries_are_regions_without_a_country(data: dict) -> None:
+    ids = {p["id"] for p in data["places"]}
+    for p in data["world"]:
+        assert {"id", "name", "feature", "lat", "lon", "names"} <= set(p), p.get("id")
+        assert p["feature"] == "region" and p["country"] is None and p["admin1"] is None, p["id"]
+        assert -90 <= p["lat"] <= 90 and -180 <= p["lon"] <= 180, p["id"]
+        assert p["id"].startswith("extra:") and p["id"] not in ids, p["id"]
+        assert p["names"] and all(isinstance(n, str) and n.strip() for n in p["names"]), p["id"]
 
 
 def test_place_fields(places: list[dict]) -> None:

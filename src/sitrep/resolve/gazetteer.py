@@ -53,6 +53,10 @@ class PlaceEntry:
     def prior(self) -> float:
         """0..1: how likely a bare mention of this name means this place, before context."""
         pop = math.log10(self.population + 1) / 8 if self.population else 0.0
+        if self.feature == "region" and self.country is None:
+            # a sea or a region larger than a country ("the Red Sea", "the Gulf") outranks the
+            # provinces and towns named after it, as a country does
+            pop = max(pop, 1.0)
         prior = 0.6 * FEATURE_PRIOR.get(self.feature, 0.3) + 0.4 * min(pop, 1.0)
         return min(1.0, prior + (0.25 if self.capital else 0.0))
 

@@ -340,7 +340,7 @@ def build(path: Path) -> Path:
 
         country_names = _countries(w)
         extra = _extra_entries()
-        covered = _extra_places(w, extra.get("places") or [])
+        covered = _extra_places(w, [*(extra.get("places") or []), *(extra.get("world") or [])])
         _admin_areas(w, rg_rows, codes, admin1_population, covered)
 
         capitals = _capitals(cities)
@@ -398,9 +398,10 @@ def _admin_areas(w: _Writer, rg_rows: list[dict], codes: dict[tuple[str, str], s
                 admin2_points[(r["cc"], r["admin1"], r["admin2"])].append(point)
     for (cc, name), points in admin1_points.items():
         code = codes.get((cc, name))
-        if (cc, code) in covered:
+        same = covered.get((cc, code)) or covered.get((cc, "name:" + exact_key(name)))
+        if same is not None:
             for form in _admin_names(name):
-                w.name(covered[(cc, code)], form, "name", cc)
+                w.name(same, form, "name", cc)
             continue
         lat, lon = _middle(points)
         state = us_by_name.get(name) if cc == "US" else None
@@ -432,6 +433,9 @@ def _extra_places(w: _Writer, entries: Iterable[dict]) -> dict[tuple[str, str], 
             w.name(pid, name, "name", e.get("country"))
         if e.get("feature") == "admin1" and e.get("admin1_code"):
             covered[(e.get("country"), str(e["admin1_code"]))] = pid
+        if e.get("feature") == "admin1" and e.get("admin1"):
+            # by name too: the town table names some provinces whose code it cannot give
+            covered[(e.get("country"), "name:" + exact_key(e["admin1"]))] = pid
     return covered
 
 

@@ -98,7 +98,9 @@ class PlaceResolver:
         # Passes 2 and 3: with the document's focus and the places chosen so far as anchors.
         for _ in range(PASSES - 1):
             focus = self._focus(toponyms)
-            anchors = [t.choice.place for t in toponyms
+            # (name, place): a name's own earlier reading is not evidence for itself, or a
+            # lone "Red Sea" flips between the sea and the Sudanese state next to it
+            anchors = [(t.text, t.choice.place) for t in toponyms
                        if t.choice and t.confidence >= 0.5 and t.choice.place.feature != "country"]
             for t in toponyms:
                 self._choose(t, within.get(id(t)), focus=focus, anchors=anchors)
@@ -221,7 +223,8 @@ class PlaceResolver:
                 s += w["focus_country"] * countries.get(p.country, 0.0)
                 s += w["focus_admin1"] * admin1s.get((p.country, p.admin1_code), 0.0)
             if anchors and p.feature != "country":
-                d = min((_km(p, a) for a in anchors if a.id != p.id), default=None)
+                d = min((_km(p, a) for name, a in anchors if name != t.text and a.id != p.id),
+                        default=None)
                 if d is not None:
                     s += w["near"] * math.exp(-d / w["near_km"])
             scored.append((s, c))
