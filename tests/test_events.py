@@ -789,3 +789,11 @@ def test_only_an_ambiguous_trigger_is_arbitrated():
     plain = _Candidate(trigger=doc[1], sense=Sense(type="SANCTION"), noun=False)
     plain.trigger = parse("EU/PROPN/nsubj/1 sanctioned/VERB/ROOT/1/sanction Iran/PROPN/dobj/1")[1]
     assert not finder._ambiguous(plain)
+
+
+def test_the_role_tagger_setting_is_part_of_the_component_config():
+    nlp = spacy.blank("en")
+    finder = nlp.add_pipe("sitrep_events", config={"roles": "missing", "use_model": False})
+    assert finder.roles == "missing"
+    with pytest.raises(ValueError):
+        spacy.blank("en").add_pipe("sitrep_events", config={"roles": "sometimes"})

@@ -2047,9 +2047,14 @@ def classify_sentence(span: Span) -> list[dict]:
     "sitrep_events",
     requires=["doc.sents", "token.dep", "token.lemma", "token.pos", "doc.ents"],
     assigns=["doc._.sitrep"],
-    default_config={"lexicon_path": None, "acled_map_path": None, "use_model": True},
+    default_config={"lexicon_path": None, "acled_map_path": None, "use_model": True,
+                    "roles": "source"},
 )
 def make_event_finder(nlp: Language, name: str, lexicon_path: str | None,
-                      acled_map_path: str | None, use_model: bool) -> EventFinder:
+                      acled_map_path: str | None, use_model: bool, roles: str) -> EventFinder:
+    """``roles``: when the role tagger reads a sentence (see ``EventFinder._wants_roles``):
+    "source" (default), "missing" (a third more time for events, better targets) or "all"."""
+    if roles not in {"source", "missing", "all"}:
+        raise ValueError(f"roles must be source, missing or all, not {roles!r}")
     return EventFinder(default_lexicon(lexicon_path), default_acled_map(acled_map_path),
-                       use_model=use_model)
+                       use_model=use_model, roles=roles)
