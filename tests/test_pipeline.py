@@ -125,3 +125,28 @@ def test_seas_and_regions_beyond_countries_resolve(pipeline):
     assert at("Gulf")["id"] == "extra:persian-gulf"
     quneitra = pipeline.geocode("Shelling hit Quneitra.", [(13, 21)])[0]
     assert quneitra["country"] == "SY" and not quneitra["id"].startswith("admin1:SY.")
+
+
+@pytest.mark.parametrize("text, name", [
+    ("BOSTON (Reuters) - The owner of a restaurant was fined.", "BOSTON"),
+    ("By Jane Roe. RALEIGH, N.C. (AP) - A report shows that 20 people died.", "RALEIGH"),
+    ("Hanoi (VNA) – Vietnam supports a larger role for Russia.", "Hanoi"),
+    ("Aleppo: Rebels shelled the city overnight.", "Aleppo"),
+    ("The army said on Monday - in a statement - that it advanced.", None),
+    ("Rebels shelled the town - officials said.", None),
+])
+def test_dateline_names_where_the_story_was_filed(nlp, text, name):
+    """A candidate only: the places extractor keeps it when the gazetteer knows the town."""
+    from sitrep.extract.spans import dateline
+
+    found = dateline(nlp.make_doc(text))
+    assert (text[found[0]:found[1]] if found else None) == name
+
+
+@pytest.mark.slow
+def test_a_dateline_is_a_place_never_an_actor(pipeline):
+    report = pipeline.analyze_text("Hanoi (VNA) – Vietnam always supports a larger role for "
+                                   "Russia in the region.")
+    places = {m.text: p for p in report.places for m in p.mentions}
+    assert places["Hanoi"].country == "VN"
+    assert not any(m.text == "Hanoi" for a in report.actors for m in a.mentions)

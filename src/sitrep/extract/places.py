@@ -9,12 +9,13 @@ make it an actor ("Washington warned", "in coordination with Moscow") or a commo
 
 from __future__ import annotations
 
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from ..resolve.gazetteer import Gazetteer, default as default_gazetteer
 from ..resolve.places import PlaceResolver, Toponym
-from .spans import doc_text, mention, slug, trim
+from .spans import dateline, doc_text, mention, slug, trim
 from .usage import usage as _usage
 
 NON_PLACE_LABELS = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL",
@@ -119,6 +120,17 @@ def _streets(doc: Doc, taken: list[bool]) -> list[Span]:
     return kept
 
 
+def _dateline(doc: Doc, taken: list[bool]) -> Span | None:
+    """The dateline's place name as a span, unless something took it; whether it is a known
+    place is checked by the caller."""
+    found = dateline(doc)
+    span = doc.char_span(*found) if found else None
+    if span is None or span.text.lower() in COMMON_WORDS or any(
+            taken[i] for i in range(span.start, span.end)):
+        return None
+    return span
+
+
 def _hint(span: Span) -> str | None:
     doc = span.doc
     if span.end < len(doc):
@@ -200,6 +212,11 @@ class PlaceFinder:
                 continue  # a named road of the gazetteer ("the M5 highway"): resolved as usual
             chosen.append(span)
             for i in range(span.start, span.end):
+                taken[i] = True
+        dateline = _dateline(doc, taken)
+        if dateline is not None and self._strong(dateline, towns=True):
+            chosen.append(dateline)
+            for i in range(dateline.start, dateline.end):
                 taken[i] = True
         ent_spans = []
         for ent in doc.ents:
@@ -293,13 +310,15 @@ class PlaceFinder:
             return _locative(g, strict=True) or (self._strong(g) and _locative(g))
         return self._strong(g) or _locative(g)
 
-    def _strong(self, span: Span) -> bool:
+    def _strong(self, span: Span, towns: bool = False) -> bool:
         """A name whose best reading is a well-known place (a country, a province, a city, a
-        named region or crossing), so that a mis-labelled entity is still taken."""
+        named region or crossing), so that a mis-labelled entity is still taken; ``towns``:
+        any town will do (a dateline says it is a place)."""
         cands = self.gazetteer.candidates(span.text, fuzzy=False, limit=5)
         return any(c.name_score >= 0.9 and (c.place.feature in {"country", "admin1", "region",
                                                                 "crossing", "camp", "road"}
-                                            or c.place.population >= 50_000)
+                                            or c.place.population >= 50_000
+                                            or (towns and c.place.feature in {"city", "town"}))
                    for c in cands)
 
     def geocode(self, doc: Doc, spans: list[tuple[int, int]]) -> list[Toponym]:

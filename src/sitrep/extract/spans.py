@@ -45,3 +45,27 @@ def mention(span: Span) -> dict:
     text = text.strip(_EDGE) or text
     start = span.start_char + (lead if text != span.text else 0)
     return {"start": start, "end": start + len(text), "text": text}
+
+
+# A dateline: the place a story was filed from, at its very start (after a byline, if any):
+# "BOSTON (Reuters) -", "RALEIGH, N.C. (AP) -", "Muscat:", "(NEW YORK) —", "LONDON Pope ...".
+_BYLINE = re.compile(r"\s*(?:By\s[^\n]{1,80}?(?:\.\s|\n)\s*)?")
+_DATELINE = re.compile(
+    r"\(?(?P<name>[A-Z][A-Za-z'’.-]*(?:\s[A-Z][A-Za-z'’.-]*){0,3}?)\)?"
+    r"(?:,\s[A-Z][A-Za-z.]*(?:\s[A-Z][A-Za-z.]*)?)?"  # ", N.C." / ", South Korea"
+    r"(?:,?\s\w+\s\d{1,2})?"                         # ", April 5"
+    r"\s*(?:\([^()\n]{0,30}\)\s*)?"                 # "(AP)"
+    r"(?:[—–:]|-{1,2}(?=[\s(])|(?<=[A-Z]{2})\s(?=[A-Z][a-z]))")  # a dash or colon, or caps then a word
+
+
+def dateline(doc: Doc) -> tuple[int, int] | None:
+    """Character offsets of the place name of the doc's dateline, if it opens with one: a
+    dateline names where the story was filed, never an actor ("WASHINGTON (AP) -"). A
+    candidate ("Breaking:" matches too): the places extractor keeps it only when the gazetteer
+    knows a town or a larger place of that name."""
+    text = doc_text(doc)
+    m = _DATELINE.match(text, _BYLINE.match(text).end())
+    if m is None:
+        return None
+    name = m.group("name").rstrip(".")
+    return (m.start("name"), m.start("name") + len(name)) if len(name) >= 3 else None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from spacy.tokens import Span, Token
 
+from .spans import dateline
+
 #: Nouns whose possessor is an actor: "Moscow's support".
 AGENT_NOUNS = {"support", "decision", "policy", "position", "warning", "attitude", "stance",
                "response", "government", "officials", "administration", "interests",
@@ -70,6 +72,9 @@ def usage(span: Span) -> str:
     """How a name is used: 'literal' (the place itself), 'metonymic' (a government, team or
     people standing behind it: "Washington warned", "Moscow's support") or 'modifier' (it
     qualifies something that is not a place: "US forces", "Chinese company")."""
+    found = dateline(span.doc) if span.start < 12 else None
+    if found and found[0] <= span.start_char and span.end_char <= found[1]:
+        return "literal"  # "Hanoi (VNA) - Vietnam ...": where the story was filed
     root = span.root
     head = root.head
     if root.dep_ in {"amod", "compound", "nmod", "poss"} or (
