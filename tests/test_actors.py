@@ -98,3 +98,23 @@ def test_a_state_that_things_happen_in_stays_a_place(pipeline):
     report = analyze(pipeline, "Refugees fled to Jordan. Aid was sent to Syria.")
     assert {m.text for p in report.places for m in p.mentions} == {"Jordan", "Syria"}
     assert not report.actors
+
+
+@pytest.mark.parametrize("text, actor, place", [
+    # the one an act is "by", the partner "with" whom a state has ties, what a state holds to
+    ("The dispute began with an investigation by the United States.", "United States", None),
+    ("Hanoi valued its friendship with Russia.", "Russia", None),
+    ("Lawyers exposed China's lies about its courts.", "China", None),
+    # ...while a place stays a place, and a language is neither
+    ("Aleppo was shelled on Monday.", None, "Aleppo"),
+    ("Pupils learn English and another language.", None, None),
+])
+def test_states_that_act_and_places_that_are_acted_on(pipeline, text, actor, place):
+    report = analyze(pipeline, text)
+    actors = {m.text for a in report.actors for m in a.mentions}
+    places = {m.text for p in report.places for m in p.mentions}
+    if actor:
+        assert actor in actors and actor not in places
+    if place:
+        assert place in places
+    assert "English" not in places | actors

@@ -276,8 +276,11 @@ class PlaceFinder:
             return False
         if label == "NORP":
             # A demonym as an adjective of a place noun ("Syrian territory") is a place; as a
-            # people noun ("Syrians") it is not (modifiers of other nouns were dropped above).
-            return span.root.pos_ == "ADJ" or span.root.dep_ in {"amod", "compound"}
+            # people noun ("Syrians") or a language ("the learning of English") it is not
+            # (modifiers of other nouns were dropped above).
+            return span.root.dep_ in {"amod", "compound"} or (
+                span.root.pos_ == "ADJ" and span.root.dep_ not in {"pobj", "dobj", "conj",
+                                                                   "nsubj", "appos"})
         if label == "PERSON":
             # "Quneitra" mis-tagged as a person is taken only where it is said to be a place, and
             # never when it is the surname of a person named in full elsewhere ("Salah").
@@ -306,19 +309,30 @@ class PlaceFinder:
             return False
         # No entity label at all: the words around must say it is a place, or, for a single
         # word, it must also be well known ("Gate", "Class" and "Centre" are places somewhere).
+        if self._demonym_only(g):
+            # "English" or "Syrians" unlabelled: a place only as the adjective of a place noun
+            return g.root.dep_ in {"amod", "compound"} and _usage(g) == "literal"
         if len(g) == 1:
-            return _locative(g, strict=True) or (self._strong(g) and _locative(g))
+            return _locative(g, strict=True) or (self._strong(g) and (
+                _locative(g) or g.root.dep_ == "nsubjpass"))  # "Aleppo was shelled"
         return self._strong(g) or _locative(g)
+
+    def _demonym_only(self, span: Span) -> bool:
+        """Known to the gazetteer only as a people or a language ("English", "Syrians")."""
+        cands = [c for c in self.gazetteer.candidates(span.text, fuzzy=False, limit=5)
+                 if c.name_score >= 0.9]
+        return bool(cands) and all(c.kind == "demonym" for c in cands)
 
     def _strong(self, span: Span, towns: bool = False) -> bool:
         """A name whose best reading is a well-known place (a country, a province, a city, a
         named region or crossing), so that a mis-labelled entity is still taken; ``towns``:
         any town will do (a dateline says it is a place)."""
         cands = self.gazetteer.candidates(span.text, fuzzy=False, limit=5)
-        return any(c.name_score >= 0.9 and (c.place.feature in {"country", "admin1", "region",
-                                                                "crossing", "camp", "road"}
-                                            or c.place.population >= 50_000
-                                            or (towns and c.place.feature in {"city", "town"}))
+        # a people's name ("English", "Syrians") does not make a well-known place
+        return any(c.name_score >= 0.9 and c.kind != "demonym" and (
+                   c.place.feature in {"country", "admin1", "region", "crossing", "camp", "road"}
+                   or c.place.population >= 50_000
+                   or (towns and c.place.feature in {"city", "town"}))
                    for c in cands)
 
     def geocode(self, doc: Doc, spans: list[tuple[int, int]]) -> list[Toponym]:

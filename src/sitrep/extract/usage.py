@@ -22,7 +22,11 @@ AGENT_NOUNS = {"support", "decision", "policy", "position", "warning", "attitude
                "minister", "parliament", "court", "authorities", "leader", "leaders",
                "spokesman", "spokesperson", "regime", "cabinet", "delegation", "mission",
                "party", "leadership", "diplomacy", "sanctions", "veto", "offensive", "threat",
-               "threats", "demands", "proposal", "offer", "request", "efforts", "campaign"}
+               "threats", "demands", "proposal", "offer", "request", "efforts", "campaign",
+               # what a state says, does or holds to ("China's lies", "DPRK's security concerns")
+               "lies", "claims", "accusations", "concerns", "practices", "actions", "conduct",
+               "behaviour", "behavior", "commitment", "commitments", "obligations",
+               "intentions", "ambitions", "relations", "cooperation", "partnership"}
 #: Verbs whose first object receives: "giving Russia a chance", "offered Jordan aid".
 GIVING_VERBS = {"give", "offer", "grant", "send", "sell", "provide", "lend", "award", "hand",
                 "promise", "deny", "allow"}
@@ -55,6 +59,14 @@ STATIVE_VERBS = {"be", "lie", "border", "remain", "sit", "stretch", "extend", "h
 OBJECT_AGENT_VERBS = {"beat", "defeat", "play", "face", "urge", "accuse", "warn", "sanction",
                       "criticise", "criticize", "blame", "condemn", "thank", "ask", "tell",
                       "support", "back", "oppose", "call", "pressure", "persuade", "join"}
+
+#: Nouns of an act whose "by X" names the one who acts: "an investigation by the United States".
+NOMINAL_ACTS = {"investigation", "attack", "attacks", "strike", "strikes", "invasion",
+                "occupation", "decision", "ban", "sanction", "offensive", "bombardment",
+                "bombing", "shelling", "recognition", "annexation", "blockade", "intervention",
+                "request", "proposal", "statement", "announcement", "move", "threat",
+                "pressure", "support", "veto", "visit"}
+
 
 def modified_noun(tok: Token) -> Token | None:
     """The noun a modifier belongs to, through chains of modifiers and conjuncts ("Russian,
@@ -104,7 +116,13 @@ def usage(span: Span) -> str:
         return "literal"
     if root.dep_ == "pobj" and head.lower_ == "with" and head.head.lemma_.lower() in {
             "coordination", "cooperation", "talks", "agreement", "relations", "ties", "deal",
-            "negotiations", "dialogue", "contact"}:
+            "negotiations", "dialogue", "contact", "partnership", "friendship", "alliance",
+            "relationship", "rivalry", "dispute", "war", "conflict", "tension", "trade",
+            "consultation", "engagement", "summit", "meeting"}:
+        return "metonymic"
+    # "an investigation by the United States", "was shelled by Russia": the one who acts
+    if root.dep_ == "pobj" and head.lower_ == "by" and (
+            head.dep_ == "agent" or head.head.lemma_.lower() in NOMINAL_ACTS):
         return "metonymic"
     if root.dep_ == "dobj" and head.lemma_.lower() in OBJECT_AGENT_VERBS:
         return "metonymic"
