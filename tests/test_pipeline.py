@@ -150,3 +150,23 @@ def test_a_dateline_is_a_place_never_an_actor(pipeline):
     places = {m.text: p for p in report.places for m in p.mentions}
     assert places["Hanoi"].country == "VN"
     assert not any(m.text == "Hanoi" for a in report.actors for m in a.mentions)
+
+
+def test_one_bad_document_does_not_cost_its_batch_its_records(nlp, monkeypatch, caplog):
+    """A batched component that fails is run again doc by doc; only the bad doc loses out."""
+    from sitrep.extract import claims
+
+    real = claims.find_many
+
+    def fragile(batch, *args, **kwargs):
+        if any("POISON" in doc.text for doc in batch):
+            raise RuntimeError("a malformed document")
+        return real(batch, *args, **kwargs)
+
+    monkeypatch.setattr(claims, "find_many", fragile)
+    texts = ["Aid deliveries fell by 40 percent in 2024.", "POISON 12,000 people fled.",
+             "Some 3,000 families fled the town last week."]
+    docs = list(nlp.pipe(texts, batch_size=3))
+    assert docs[1]._.sitrep["claims"] == []
+    assert docs[0]._.sitrep["claims"] and docs[2]._.sitrep["claims"]
+    assert "claims extraction failed" in caplog.text

@@ -8,8 +8,12 @@ All components are registered here, in the order they run, so ``pipeline.py`` on
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable, Iterator
+
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import minibatch
 
 from . import actors, claims, events, places, quotes, rhetoric  # noqa: F401  (registers them)
 
@@ -17,6 +21,8 @@ from . import actors, claims, events, places, quotes, rhetoric  # noqa: F401  (r
 #: spans the actors extractor took: "Washington warned" is an actor, not a place).
 COMPONENTS = ("sitrep_actors", "sitrep_places", "sitrep_quotes", "sitrep_events", "sitrep_claims",
               "sitrep_rhetoric")
+
+log = logging.getLogger(__name__)
 
 if not Doc.has_extension("sitrep"):
     Doc.set_extension("sitrep", default=None)
@@ -27,6 +33,30 @@ def records(doc: Doc) -> dict[str, list[dict]]:
     if doc._.sitrep is None:
         doc._.sitrep = {}
     return doc._.sitrep
+
+
+def pipe_batches(docs: Iterable[Doc], batch_size: int, kind: str,
+                 find_many: Callable[[list[Doc]], list[list[dict]]],
+                 find: Callable[[Doc], list[dict]]) -> Iterator[Doc]:
+    """A component's ``pipe``: its records for a batch of docs at once (one call of its trained
+    model), written under ``kind``. A batch that fails is done again doc by doc, and a doc that
+    still fails gets no records of that kind and an error in the log: one bad document never
+    stops the others."""
+    for batch in minibatch(docs, size=batch_size):
+        try:
+            found = find_many(batch)
+        except Exception:  # noqa: BLE001 - find the document at fault below
+            found = []
+            for doc in batch:
+                try:
+                    found.append(find(doc))
+                except Exception:  # noqa: BLE001
+                    log.exception("%s extraction failed on document %s; it has none", kind,
+                                  doc.user_data.get("document_id", "?"))
+                    found.append([])
+        for doc, recs in zip(batch, found):
+            records(doc)[kind] = recs
+            yield doc
 
 
 def add_components(nlp: Language) -> Language:

@@ -314,14 +314,10 @@ class ClaimFinder:
         return doc
 
     def pipe(self, docs, batch_size: int = 16):
-        from spacy.util import minibatch
+        from . import pipe_batches
 
-        from . import records
-
-        for batch in minibatch(docs, size=batch_size):
-            for doc, found in zip(batch, find_many(batch, min_score=self.min_score)):
-                records(doc)["claims"] = found
-                yield doc
+        return pipe_batches(docs, batch_size, "claims",
+                            lambda batch: find_many(batch, min_score=self.min_score), self.find)
 
     def find(self, doc: Doc) -> list[dict]:
         return find(doc, min_score=self.min_score)

@@ -603,14 +603,9 @@ class EventFinder:
         return doc
 
     def pipe(self, docs, batch_size: int = 16):
-        from spacy.util import minibatch
+        from . import pipe_batches
 
-        from . import records
-
-        for batch in minibatch(docs, size=batch_size):
-            for doc, found in zip(batch, self.find_many(batch)):
-                records(doc)["events"] = found
-                yield doc
+        return pipe_batches(docs, batch_size, "events", self.find_many, self.find)
 
     def find(self, doc: Doc, spans: list[Span] | None = None) -> list[dict]:
         """The event records of ``doc`` (or of the sentences of ``spans``), as Event dicts."""

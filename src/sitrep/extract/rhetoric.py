@@ -457,14 +457,10 @@ class RhetoricFinder:
         return doc
 
     def pipe(self, docs, batch_size: int = 16):
-        from spacy.util import minibatch
+        from . import pipe_batches
 
-        from . import records
-
-        for batch in minibatch(docs, size=batch_size):
-            for doc, found in zip(batch, find_many(batch, threshold=self.threshold)):
-                records(doc)["rhetoric"] = found
-                yield doc
+        return pipe_batches(docs, batch_size, "rhetoric",
+                            lambda batch: find_many(batch, threshold=self.threshold), self.find)
 
     def find(self, doc: Doc) -> list[dict]:
         return find(doc, threshold=self.threshold)
