@@ -45,6 +45,10 @@ NOMINALS = {
     "defence ministry": (".GOV.MOD",), "defense ministry": (".GOV.MOD",),
     "state department": (".GOV.MFA",),
 }
+#: NOMINALS by their first word, in the same order (most words after "the" start none).
+_NOMINALS_BY_FIRST: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+for _words, _suffixes in NOMINALS.items():
+    _NOMINALS_BY_FIRST.setdefault(_words.split()[0], []).append((_words, _suffixes))
 #: Nouns for people: a demonym before one names a nationality ("Russian observers").
 PEOPLE_NOUNS = {"observers", "observer", "officials", "official", "soldiers", "soldier",
                 "troops", "diplomats", "diplomat", "citizens", "citizen", "nationals",
@@ -178,7 +182,7 @@ class ActorFinder:
         for i, tok in enumerate(doc):
             if tok.lower_ != "the" or i + 1 >= len(doc):
                 continue
-            for words, suffixes in NOMINALS.items():
+            for words, suffixes in _NOMINALS_BY_FIRST.get(doc[i + 1].lower_, ()):
                 n = len(words.split())
                 span = doc[i + 1:i + 1 + n]
                 if span.text.lower() != words or any(taken[j] for j in range(span.start, span.end)):
