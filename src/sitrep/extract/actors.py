@@ -19,7 +19,7 @@ from spacy.util import filter_spans
 
 from ..resolve.gazetteer import Gazetteer, default as default_gazetteer
 from ..resolve.registry_data import ActorEntry, ActorRegistry, registry as default_registry
-from .spans import mention, slug, trim
+from .spans import doc_text, mention, slug, trim
 from .usage import GEO_HEADS, modified_noun, usage
 
 #: Words of a title before a name: "Defence Minister Moshe Ya'alon", "Major General Herzi Halevy".
@@ -258,17 +258,15 @@ def _in_slogan(span: Span) -> bool:
     """Inside a short quotation with no verb ("the Army – the People – the Resistance"): a
     slogan names no actors."""
     sent = span.sent
-    text = sent.text
-    rel = span.start_char - sent.start_char
-    opens = [i for i, ch in enumerate(text[:rel]) if ch in _QUOTES]
-    if not opens:
+    text = doc_text(span.doc)  # offsets into the doc: sent.text joins its tokens on each read
+    start = max(text.rfind(q, sent.start_char, span.start_char) for q in _QUOTES)
+    if start < 0:
         return False
-    start = opens[-1]
-    close = next((i for i in range(rel, len(text)) if text[i] in _QUOTES), None)
+    close = min((i for i in (text.find(q, span.start_char, sent.end_char) for q in _QUOTES)
+                 if i >= 0), default=None)
     if close is None:
         return False
-    quoted = sent.doc.char_span(sent.start_char + start + 1, sent.start_char + close,
-                                alignment_mode="expand")
+    quoted = sent.doc.char_span(start + 1, close, alignment_mode="expand")
     if quoted is None or not 3 <= len(quoted) <= 12 or any(t.pos_ in {"VERB", "AUX"} for t in quoted):
         return False
     # A chant of capitalised words between dashes: "Army- Population- Resistance".
