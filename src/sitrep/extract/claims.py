@@ -88,7 +88,9 @@ class ClaimVectorizer:
     def transform(self, texts):
         import scipy.sparse as sp
 
-        return sp.hstack([self.words.transform(texts), self.chars.transform(texts)]).tocsr()
+        from .char_ngrams import transform
+
+        return sp.hstack([self.words.transform(texts), transform(self.chars, texts)]).tocsr()
 
 
 def _model():

@@ -307,7 +307,9 @@ class SpanVectorizer:
         shapes = [x["f"] for x in items]
         pairs = ((self.words, texts), (self.chars, texts), (self.context, contexts),
                  (self.shape, shapes))
-        return [(v.fit_transform(d) if fit else v.transform(d)) for v, d in pairs]
+        from .char_ngrams import transform
+
+        return [(v.fit_transform(d) if fit else transform(v, d)) for v, d in pairs]
 
     def _stack(self, parts):
         import scipy.sparse as sp

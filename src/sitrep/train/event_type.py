@@ -132,7 +132,9 @@ def transform(vectorizers: dict, rows: Sequence[dict[str, str]]):
     vectorizer is None (nothing to learn from at training) is left out."""
     from scipy.sparse import hstack
 
-    return hstack([vectorizers[f].transform([r[f] for r in rows]) for f in FIELDS
+    from ..extract.char_ngrams import transform as fast_transform
+
+    return hstack([fast_transform(vectorizers[f], [r[f] for r in rows]) for f in FIELDS
                    if vectorizers.get(f) is not None]).tocsr()
 
 
