@@ -169,4 +169,26 @@ def test_one_bad_document_does_not_cost_its_batch_its_records(nlp, monkeypatch, 
     docs = list(nlp.pipe(texts, batch_size=3))
     assert docs[1]._.sitrep["claims"] == []
     assert docs[0]._.sitrep["claims"] and docs[2]._.sitrep["claims"]
-    assert "claims extraction failed" in caplog.text
+    assert "claims extraction failed on document" in caplog.text and "Traceback" not in caplog.text
+
+
+def test_a_component_failing_on_one_document_leaves_its_other_records(nlp, monkeypatch, caplog):
+    from sitrep.extract import quotes
+
+    def broken(doc, *args, **kwargs):
+        raise ValueError("an odd parse")
+
+    monkeypatch.setattr(quotes, "find", broken)
+    doc = nlp("Rebels shelled Aleppo on Monday, officials said.")
+    assert doc._.sitrep["quotes"] == [] and doc._.sitrep["places"]
+    assert "quotes extraction failed on document" in caplog.text and "ValueError" in caplog.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text, place", [
+    ("Rebels shelled Aleppo on Monday.", "Aleppo"),       # the model labels it nothing or NORP
+    ("Government forces bombed Idlib.", "Idlib"),
+])
+def test_the_object_of_an_attack_is_a_place(pipeline, text, place):
+    report = pipeline.analyze_text(text)
+    assert place in {m.text for p in report.places for m in p.mentions}

@@ -35,25 +35,27 @@ def records(doc: Doc) -> dict[str, list[dict]]:
     return doc._.sitrep
 
 
+def guarded(kind: str, doc: Doc, find: Callable[[Doc], list[dict]]) -> list[dict]:
+    """``find(doc)``, or no records and one error line in the log when it fails: one bad
+    document never costs the others (or the document its other records)."""
+    try:
+        return find(doc)
+    except Exception as err:  # noqa: BLE001
+        log.error("%s extraction failed on document %s (%s: %s); it has none", kind,
+                  doc.user_data.get("document_id", "?"), type(err).__name__, err)
+        return []
+
+
 def pipe_batches(docs: Iterable[Doc], batch_size: int, kind: str,
                  find_many: Callable[[list[Doc]], list[list[dict]]],
                  find: Callable[[Doc], list[dict]]) -> Iterator[Doc]:
     """A component's ``pipe``: its records for a batch of docs at once (one call of its trained
-    model), written under ``kind``. A batch that fails is done again doc by doc, and a doc that
-    still fails gets no records of that kind and an error in the log: one bad document never
-    stops the others."""
+    model), written under ``kind``. A batch that fails is done again doc by doc (``guarded``)."""
     for batch in minibatch(docs, size=batch_size):
         try:
             found = find_many(batch)
         except Exception:  # noqa: BLE001 - find the document at fault below
-            found = []
-            for doc in batch:
-                try:
-                    found.append(find(doc))
-                except Exception:  # noqa: BLE001
-                    log.exception("%s extraction failed on document %s; it has none", kind,
-                                  doc.user_data.get("document_id", "?"))
-                    found.append([])
+            found = [guarded(kind, doc, find) for doc in batch]
         for doc, recs in zip(batch, found):
             records(doc)[kind] = recs
             yield doc

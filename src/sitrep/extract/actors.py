@@ -104,10 +104,10 @@ class ActorFinder:
 
     # -- finding -------------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
-        from . import records
+        from . import guarded, records
 
-        found = self.find(doc)
-        records(doc)["actors"] = self.to_records(doc, found)
+        records(doc)["actors"] = guarded("actors", doc,
+                                         lambda d: self.to_records(d, self.find(d)))
         return doc
 
     def find(self, doc: Doc) -> list[_Found]:

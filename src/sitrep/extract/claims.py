@@ -310,9 +310,9 @@ class ClaimFinder:
         self.min_score = min_score
 
     def __call__(self, doc: Doc) -> Doc:
-        from . import records
+        from . import guarded, records
 
-        records(doc)["claims"] = self.find(doc)
+        records(doc)["claims"] = guarded("claims", doc, self.find)
         return doc
 
     def pipe(self, docs, batch_size: int = 16):

@@ -597,9 +597,9 @@ class EventFinder:
 
     # -- spaCy component -------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
-        from . import records
+        from . import guarded, records
 
-        records(doc)["events"] = self.find(doc)
+        records(doc)["events"] = guarded("events", doc, self.find)
         return doc
 
     def pipe(self, docs, batch_size: int = 16):

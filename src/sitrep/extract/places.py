@@ -26,6 +26,11 @@ LOCATIVE_PREPS = {"in", "near", "from", "to", "at", "into", "towards", "toward",
                   "between", "of", "on", "off", "along", "north", "south", "east", "west",
                   "northern", "southern", "eastern", "western", "central", "within", "over",
                   "reach", "entered", "liberate", "captured"}
+#: Verbs whose object is a place: "Rebels shelled Aleppo", "troops retook Palmyra".
+PLACE_OBJECT_VERBS = {"shell", "bomb", "strike", "attack", "storm", "besiege", "seize",
+                      "capture", "recapture", "retake", "overrun", "encircle", "surround",
+                      "raid", "pound", "liberate", "enter", "evacuate", "flee", "occupy",
+                      "invade", "blockade", "bombard"}
 HINT_AFTER = {
     "province": "admin1", "governorate": "admin1", "oblast": "admin1", "state": "admin1",
     "region": "region", "countryside": "region", "district": "admin2", "county": "admin2",
@@ -169,6 +174,9 @@ def _locative(span: Span, strict: bool = False) -> bool:
         return True
     if _hint(span) is not None:
         return True
+    if span.root.dep_ in {"dobj", "npadvmod"} and (
+            span.root.head.lemma_.lower() in PLACE_OBJECT_VERBS):
+        return True
     if strict:
         return False
     if prev is not None and prev.text in {",", "and", "or", "/"}:
@@ -183,11 +191,14 @@ class PlaceFinder:
         self._known: set[str] = set()
 
     def __call__(self, doc: Doc) -> Doc:
-        from . import records
+        from . import guarded, records
 
-        toponyms = self.find(doc)
-        self.resolver.resolve(toponyms)
-        records(doc)["places"] = self.to_records(toponyms)
+        def places(d: Doc) -> list[dict]:
+            toponyms = self.find(d)
+            self.resolver.resolve(toponyms)
+            return self.to_records(toponyms)
+
+        records(doc)["places"] = guarded("places", doc, places)
         return doc
 
     # -- finding -------------------------------------------------------------------------------
@@ -274,7 +285,7 @@ class PlaceFinder:
             return False
         if span.text.lower() in COMMON_WORDS:
             return False
-        if label == "NORP":
+        if label == "NORP" and self._demonym_only(span):
             # A demonym as an adjective of a place noun ("Syrian territory") is a place; as a
             # people noun ("Syrians") or a language ("the learning of English") it is not
             # (modifiers of other nouns were dropped above).

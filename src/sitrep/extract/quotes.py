@@ -400,9 +400,9 @@ class QuoteFinder:
         self.lexicon = lexicon or default_lexicon()
 
     def __call__(self, doc: Doc) -> Doc:
-        from . import records
+        from . import guarded, records
 
-        records(doc)["quotes"] = self.find(doc)
+        records(doc)["quotes"] = guarded("quotes", doc, self.find)
         return doc
 
     def find(self, doc: Doc) -> list[dict]:

@@ -453,9 +453,9 @@ class RhetoricFinder:
         self.threshold = threshold
 
     def __call__(self, doc: Doc) -> Doc:
-        from . import records
+        from . import guarded, records
 
-        records(doc)["rhetoric"] = self.find(doc)
+        records(doc)["rhetoric"] = guarded("rhetoric", doc, self.find)
         return doc
 
     def pipe(self, docs, batch_size: int = 16):
