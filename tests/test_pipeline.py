@@ -192,3 +192,15 @@ def test_a_component_failing_on_one_document_leaves_its_other_records(nlp, monke
 def test_the_object_of_an_attack_is_a_place(pipeline, text, place):
     report = pipeline.analyze_text(text)
     assert place in {m.text for p in report.places for m in p.mentions}
+
+
+def test_an_invalid_record_is_dropped_not_the_document(nlp, caplog):
+    from sitrep.model import Document
+    from sitrep.pipeline import to_report
+
+    doc = nlp("Rebels shelled Aleppo on Monday.")
+    places = len(doc._.sitrep["places"])
+    doc._.sitrep["claims"] = [{"id": "c1", "text": "x", "start": "nine"}]  # no end, bad start
+    report = to_report(Document(id="doc-1", text=doc.text), doc)
+    assert report.claims == [] and len(report.places) == places > 0
+    assert "document doc-1: a claims record is invalid" in caplog.text

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from pydantic import ValidationError
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -13,6 +15,8 @@ from .extract import records
 from .model import (
     Actor, Claim, Document, Event, Place, Quote, Report, Technique, document_id,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,10 +39,19 @@ _RECORD_TYPES = {
 
 
 def to_report(document: Document, doc: Doc) -> Report:
-    """Validate what the extractors left on ``doc`` into a Report (the only Doc -> model adapter)."""
+    """Validate what the extractors left on ``doc`` into a Report (the only Doc -> model adapter).
+    A record that does not validate is dropped with one error line naming the document, so an
+    extractor's slip costs that record, not the document or its batch."""
     found = records(doc)
-    fields = {kind: [cls.model_validate(d) for d in found.get(kind, [])]
-              for kind, cls in _RECORD_TYPES.items()}
+    fields: dict[str, list] = {}
+    for kind, cls in _RECORD_TYPES.items():
+        fields[kind] = []
+        for d in found.get(kind, []):
+            try:
+                fields[kind].append(cls.model_validate(d))
+            except ValidationError as err:
+                log.error("document %s: a %s record is invalid and was dropped (%s)",
+                          document.id, kind, str(err).splitlines()[0])
     return Report(document=document, **fields)
 
 
