@@ -118,3 +118,15 @@ def test_states_that_act_and_places_that_are_acted_on(pipeline, text, actor, pla
     if place:
         assert place in places
     assert "English" not in places | actors
+
+
+@pytest.mark.parametrize("text, actor", [
+    ("Government forces bombed the market.", "gen:government-forces"),
+    ("Regime forces shelled the town.", "gen:government-forces"),
+    ("Pro-government militias attacked the village.", "gen:pro-government-militias"),
+    ("Syrian government forces bombed the market.", "SYR.MIL"),  # the country's own, when named
+])
+def test_forces_named_by_what_they_are(pipeline, text, actor):
+    report = analyze(pipeline, text)
+    assert actor in {a.id for a in report.actors}
+    assert any(actor in e.source for e in report.events)
