@@ -128,24 +128,6 @@ def test_a_claim_inside_a_quote_is_the_speakers(parse):
     assert any(c["attributed_to"] == "doc:spokesman" for c in found)
 
 
-_BATCH = [
-    "The barbaric regime slaughtered its own people, the minister said. They will never win!",
-    "",
-    "Aid deliveries fell by 40 percent because the crossing was closed.",
-    "   ",
-    "Rebels shelled the town. Some 3,000 families fled, more than in any week since 2015.",
-]
-
-@pytest.mark.slow
-def test_a_batch_finds_what_each_document_finds_alone(nlp):
-    """``nlp.pipe`` scores a batch with one model call; that must not change any record."""
-    batch = list(nlp.pipe(_BATCH, batch_size=4))
-    for doc in batch:
-        assert doc._.sitrep["claims"] == claims.find(doc)
-    assert any(doc._.sitrep["claims"] for doc in batch)
-    assert claims.find_many([]) == []
-
-
 @pytest.mark.slow
 def test_the_component_writes_records(nlp):
     assert "sitrep_claims" in nlp.pipe_names

@@ -634,21 +634,6 @@ def test_oped_question_and_conditionals_are_not_asserted(oped):
     assert strikes["modality"] == "hypothetical"
 
 
-@pytest.mark.slow
-def test_a_batch_finds_what_each_document_finds_alone(full_nlp):
-    """``nlp.pipe`` runs the classifier once per batch; that must not change any event."""
-    texts = ["Rebels shelled the town of Kessel on Monday, officials said.",
-             "",
-             "The army handed the checkpoint to the observers. Talks resumed in Geneva.",
-             "If the talks fail, the coalition could strike the port."]
-    batch = list(full_nlp.pipe(texts, batch_size=3))
-    finder = EventFinder()
-    for doc in batch:
-        assert doc._.sitrep["events"] == finder.find(doc)
-    assert any(doc._.sitrep["events"] for doc in batch)
-    assert finder.find_many([]) == []
-
-
 @pytest.mark.bench
 def test_event_extraction_costs_little_next_to_the_spacy_pass(full_nlp):
     """Figures for the README: ms per 1,000 words, events alone vs the spaCy pass."""

@@ -204,3 +204,33 @@ def test_an_invalid_record_is_dropped_not_the_document(nlp, caplog):
     report = to_report(Document(id="doc-1", text=doc.text), doc)
     assert report.claims == [] and len(report.places) == places > 0
     assert "document doc-1: a claims record is invalid" in caplog.text
+
+
+_BATCH = [
+    "The barbaric regime slaughtered its own people, the minister said. They will never win!",
+    "",
+    "Aid deliveries fell by 40 percent because the crossing was closed.",
+    "   ",
+    "Rebels shelled the town. Some 3,000 families fled, more than in any week since 2015.",
+    "The army handed the checkpoint to the observers. Talks resumed in Geneva.",
+    "If the talks fail, the coalition could strike the port.",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["claims", "rhetoric", "events"])
+def test_a_batch_finds_what_each_document_finds_alone(nlp, kind):
+    """``nlp.pipe`` scores a batch with one model call per component; that must not change any
+    record."""
+    from sitrep.extract import claims, rhetoric
+    from sitrep.extract.events import EventFinder
+
+    events = EventFinder()
+    find, find_many = {"claims": (claims.find, claims.find_many),
+                       "rhetoric": (rhetoric.find, rhetoric.find_many),
+                       "events": (events.find, events.find_many)}[kind]
+    batch = list(nlp.pipe(_BATCH, batch_size=3))
+    for doc in batch:
+        assert doc._.sitrep[kind] == find(doc)
+    assert any(doc._.sitrep[kind] for doc in batch)
+    assert find_many([]) == []

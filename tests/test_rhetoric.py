@@ -110,24 +110,6 @@ def test_classify_given_spans(parse):
         assert len(ranked) == 14 and abs(sum(p for _, p in ranked) - 1) < 1e-6
 
 
-_BATCH = [
-    "The barbaric regime slaughtered its own people, the minister said. They will never win!",
-    "",
-    "Aid deliveries fell by 40 percent because the crossing was closed.",
-    "   ",
-    "Rebels shelled the town. Some 3,000 families fled, more than in any week since 2015.",
-]
-
-@pytest.mark.slow
-def test_a_batch_finds_what_each_document_finds_alone(nlp):
-    """``nlp.pipe`` scores a batch with one model call; that must not change any record."""
-    batch = list(nlp.pipe(_BATCH, batch_size=4))
-    for doc in batch:
-        assert doc._.sitrep["rhetoric"] == rhetoric.find(doc)
-    assert any(doc._.sitrep["rhetoric"] for doc in batch)
-    assert rhetoric.find_many([]) == []
-
-
 @pytest.mark.slow
 def test_the_component_writes_records(nlp):
     assert "sitrep_rhetoric" in nlp.pipe_names
