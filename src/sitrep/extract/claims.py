@@ -161,12 +161,11 @@ def _comparative(doc: Doc, start: int, end: int) -> bool:
     return span is not None and any(t.tag_ in {"JJR", "RBR", "JJS", "RBS"} for t in span)
 
 
-def kinds(doc: Doc, start: int, end: int, whole: str | None = None,
+def kinds(doc: Doc, start: int, end: int,
           figures: list[tuple[int, int]] | None = None) -> list[str]:
-    """The kinds of fact the sentence doc.text[start:end] states, from patterns. ``whole`` and
-    ``figures``: the doc's text and figure entities when the caller has them (spaCy rebuilds
-    doc.text from every token each time it is read)."""
-    text = (doc_text(doc) if whole is None else whole)[start:end]
+    """The kinds of fact the sentence doc.text[start:end] states, from patterns. ``figures``:
+    the doc's figure entities (:func:`_figure_ents`), when the caller has them."""
+    text = doc_text(doc)[start:end]
     found = []
     if _has_statistic(doc, text, start, end, figures):
         found.append("statistic")
@@ -186,10 +185,9 @@ def is_opinion(text: str) -> bool:
     return bool(_OPINION.search(text)) or text.rstrip().endswith("?")
 
 
-def pattern_score(doc: Doc, start: int, end: int, found: list[str],
-                  whole: str | None = None) -> float:
+def pattern_score(doc: Doc, start: int, end: int, found: list[str]) -> float:
     """The checkworthiness the patterns alone give (when the trained layer is absent)."""
-    text = (doc_text(doc) if whole is None else whole)[start:end]
+    text = doc_text(doc)[start:end]
     score = 0.15
     score += 0.4 if "statistic" in found else 0.0
     score += 0.15 if "causal" in found else 0.0
@@ -273,7 +271,7 @@ def find_many(docs: list[Doc], model=None, min_score: float | None = None) -> li
         bounds = sentences(doc) if len(doc) else []
         text = doc_text(doc) if bounds else ""
         figures = _figure_ents(doc) if bounds else []
-        found = [kinds(doc, s, e, text, figures) for s, e in bounds]
+        found = [kinds(doc, s, e, figures) for s, e in bounds]
         texts, owners = (_model_inputs(text, bounds, found, figures)
                          if model is not None and bounds else ([], []))
         inputs += texts
@@ -284,7 +282,7 @@ def find_many(docs: list[Doc], model=None, min_score: float | None = None) -> li
         if model is not None:
             scores = _best_per_sentence(len(bounds), owners, [next(probs) for _ in owners])
         else:
-            scores = [pattern_score(doc, s, e, k, text) for (s, e), k in zip(bounds, found)]
+            scores = [pattern_score(doc, s, e, k) for (s, e), k in zip(bounds, found)]
         out.append(_claims(doc, text, bounds, found, scores, min_score))
     return out
 
