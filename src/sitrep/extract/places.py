@@ -9,7 +9,6 @@ make it an actor ("Washington warned", "in coordination with Moscow") or a commo
 
 from __future__ import annotations
 
-
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
@@ -189,6 +188,7 @@ class PlaceFinder:
         self.gazetteer = gazetteer or default_gazetteer()
         self.resolver = PlaceResolver(self.gazetteer)
         self._known: set[str] = set()
+        self._readings_of: dict[str, list] = {}
 
     def __call__(self, doc: Doc) -> Doc:
         from . import guarded, records
@@ -205,6 +205,7 @@ class PlaceFinder:
     def find(self, doc: Doc) -> list[Toponym]:
         from . import records
 
+        self._readings_of = {}
         taken = [False] * len(doc)
         # Spans the actors extractor linked ("al-Qaeda", "Washington warned") are not places.
         for actor in records(doc).get("actors", []):
@@ -224,10 +225,10 @@ class PlaceFinder:
             chosen.append(span)
             for i in range(span.start, span.end):
                 taken[i] = True
-        dateline = _dateline(doc, taken)
-        if dateline is not None and self._strong(dateline, towns=True):
-            chosen.append(dateline)
-            for i in range(dateline.start, dateline.end):
+        filed = _dateline(doc, taken)
+        if filed is not None and self._strong(filed, towns=True):
+            chosen.append(filed)
+            for i in range(filed.start, filed.end):
                 taken[i] = True
         ent_spans = []
         for ent in doc.ents:
@@ -328,23 +329,31 @@ class PlaceFinder:
                 _locative(g) or g.root.dep_ == "nsubjpass"))  # "Aleppo was shelled"
         return self._strong(g) or _locative(g)
 
+    def _readings(self, span: Span) -> list:
+        """The gazetteer's near-exact readings of the span's text, looked up once per document
+        (``_strong`` and ``_demonym_only`` both ask)."""
+        found = self._readings_of.get(span.text)
+        if found is None:
+            found = self._readings_of[span.text] = [
+                c for c in self.gazetteer.candidates(span.text, fuzzy=False, limit=5)
+                if c.name_score >= 0.9]
+        return found
+
     def _demonym_only(self, span: Span) -> bool:
         """Known to the gazetteer only as a people or a language ("English", "Syrians")."""
-        cands = [c for c in self.gazetteer.candidates(span.text, fuzzy=False, limit=5)
-                 if c.name_score >= 0.9]
+        cands = self._readings(span)
         return bool(cands) and all(c.kind == "demonym" for c in cands)
 
     def _strong(self, span: Span, towns: bool = False) -> bool:
         """A name whose best reading is a well-known place (a country, a province, a city, a
         named region or crossing), so that a mis-labelled entity is still taken; ``towns``:
         any town will do (a dateline says it is a place)."""
-        cands = self.gazetteer.candidates(span.text, fuzzy=False, limit=5)
         # a people's name ("English", "Syrians") does not make a well-known place
-        return any(c.name_score >= 0.9 and c.kind != "demonym" and (
+        return any(c.kind != "demonym" and (
                    c.place.feature in {"country", "admin1", "region", "crossing", "camp", "road"}
                    or c.place.population >= 50_000
                    or (towns and c.place.feature in {"city", "town"}))
-                   for c in cands)
+                   for c in self._readings(span))
 
     def geocode(self, doc: Doc, spans: list[tuple[int, int]]) -> list[Toponym]:
         """Resolve given character spans (gold toponyms): no recognition, same resolution, with the
