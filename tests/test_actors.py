@@ -130,3 +130,8 @@ def test_forces_named_by_what_they_are(pipeline, text, actor):
     report = analyze(pipeline, text)
     assert actor in {a.id for a in report.actors}
     assert any(actor in e.source for e in report.events)
+
+
+def test_a_place_that_stays_calm_is_still_a_place(pipeline):
+    report = analyze(pipeline, "The Red Sea stayed calm on Monday.")
+    assert "Red Sea" in {m.text for p in report.places for m in p.mentions}

@@ -53,7 +53,7 @@ GEO_HEADS = {"town", "city", "village", "border", "territory", "land", "coast", 
              "frontline", "basin", "delta", "plateau", "mainland", "coastline", "province",
              "governorates", "provinces", "towns", "cities", "villages", "borders", "areas"}
 #: Verbs whose subject stays a place: "Daraa lies south of Damascus".
-STATIVE_VERBS = {"be", "lie", "border", "remain", "sit", "stretch", "extend", "host", "include",
+STATIVE_VERBS = {"be", "lie", "border", "remain", "stay", "become", "sit", "stretch", "extend", "host", "include",
                  "contain", "see", "experience", "suffer", "receive", "straddle", "overlook"}
 #: Verbs whose object is an actor: "Slovenia beat Spain", "urged Damascus to".
 OBJECT_AGENT_VERBS = {"beat", "defeat", "play", "face", "urge", "accuse", "warn", "sanction",
