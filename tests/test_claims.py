@@ -84,6 +84,37 @@ def test_sentences_are_cut_at_line_breaks_and_trimmed(parse):
     assert all(g == g.strip() and "\n" not in g for g in got)
 
 
+def test_a_sentence_takes_a_share_of_its_more_check_worthy_neighbour():
+    assert claims.with_context([0.6]) == [0.6]  # alone: as it is
+    blended = claims.with_context([0.1, 0.9, 0.2], weight=0.25)
+    assert blended == pytest.approx([0.75 * 0.1 + 0.25 * 0.9, 0.75 * 0.9 + 0.25 * 0.2,
+                                     0.75 * 0.2 + 0.25 * 0.9])
+    assert claims.with_context([0.1, 0.9], weight=0.0) == [0.1, 0.9]
+
+
+def test_a_transcripts_lines_score_as_their_sentences(monkeypatch):
+    """The CLEF scorer feeds a debate whole and gives each line its best sentence's score."""
+    from types import SimpleNamespace
+
+    from spacy.lang.en import English
+
+    lines = ["Good evening.", "We cut taxes by 40 percent. It worked.", "Thank you."]
+    nlp = English()
+    nlp.add_pipe("sentencizer")
+    scored = {}
+
+    def fake_find(doc, min_score=None):
+        out = []
+        for s, e in claims.sentences(doc):
+            scored[doc.text[s:e]] = len(out) / 10
+            out.append({"start": s, "end": e, "checkworthiness": len(out) / 10})
+        return out
+
+    monkeypatch.setattr(claims, "find", fake_find)
+    got = evaluate._line_scores(SimpleNamespace(nlp=nlp), lines)
+    assert got == [0.0, max(scored["We cut taxes by 40 percent."], scored["It worked."]), 0.3]
+
+
 # -- the finder ----------------------------------------------------------------------------------
 
 @pytest.mark.slow

@@ -12,13 +12,16 @@ is split once, deterministically, and ``train/claims.py`` trains on the training
 
 ``sitrep eval claims-claimbuster`` scores the held-out ClaimBuster sentences (F1 of the check-worthy
 class at checkworthiness >= 0.5); ``sitrep eval claims-clef2019`` ranks the lines of each held-out
-debate by checkworthiness and reports MAP over the debates. Each sentence or line goes through the
-spaCy pipeline and the claims extractor like any text; a line the parser splits into several
-sentences scores as its most check-worthy sentence.
+debate by checkworthiness and reports MAP over the debates. Each ClaimBuster sentence goes through
+the spaCy pipeline and the claims extractor like any text; each CLEF debate goes through as one
+transcript, a line per line, as a user would feed it, so a line's neighbours are the lines around
+it. A text or line the parser splits into several sentences scores as its most check-worthy
+sentence.
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import hashlib
 import json
@@ -128,6 +131,28 @@ def _scores(pipeline, texts: list[str]) -> list[float]:
                 for doc in docs]
 
 
+def _line_scores(pipeline, lines: list[str]) -> list[float]:
+    """The checkworthiness of each line of a transcript fed whole: its most check-worthy
+    sentence's (sentences are cut at line breaks, so none straddles two lines)."""
+    from ..extract import claims  # noqa: F401  (registers the factory)
+    from ..extract.claims import find
+
+    lines = [" ".join(line.split()) for line in lines]  # a line break inside a line is not one
+    starts, at = [], 0
+    for line in lines:
+        starts.append(at)
+        at += len(line) + 1
+    nlp = pipeline.nlp
+    disabled = [n for n in nlp.pipe_names if n.startswith("sitrep_")]
+    with nlp.select_pipes(disable=disabled):
+        doc = nlp("\n".join(lines))
+    scores = [0.0] * len(lines)
+    for claim in find(doc, min_score=0.0):
+        k = bisect.bisect_right(starts, claim["start"]) - 1
+        scores[k] = max(scores[k], claim["checkworthiness"])
+    return scores
+
+
 def _header(name: str) -> str:
     from ..extract.claims import _model
 
@@ -169,7 +194,7 @@ def evaluate_clef2019(pipeline, limit: int | None = None, mode: str | None = Non
     aps = []
     for debate in debates:
         rows = [s for s in parts.clef_test if s.group == debate]
-        scores = _scores(pipeline, [s.text for s in rows])
+        scores = _line_scores(pipeline, [s.text for s in rows])
         ap = average_precision([s.label for s in rows], scores)
         aps.append(ap)
         lines.append(f"  {debate:<32} AP={ap:.3f}  ({len(rows)} lines, "

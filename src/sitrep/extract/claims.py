@@ -7,6 +7,7 @@ Every sentence of the doc (spaCy's sentences, cut at line breaks) is scored:
   ClaimBuster), lowered for opinion (first-person belief, "should"/"must", value words) when the
   sentence carries no figure: opinion vs. fact at sentence level. Without the trained layer a
   pattern score stands in (figures, causes, comparisons, sources, named entities raise it).
+  A sentence then takes ``CONTEXT_WEIGHT`` of its score from its more check-worthy neighbour.
 * ``kinds`` from patterns: figures, amounts, percentages -> statistic; because / due to / led to ->
   causal; more / less than, superlatives -> comparison; will / expected to -> prediction;
   said / according to -> attribution; none of these -> other.
@@ -33,6 +34,11 @@ MIN_SCORE = 0.5
 OPINION_FACTOR = 0.7
 #: Sentences of this many words or more that carry a figure are also scored clause by clause.
 LONG_SENTENCE = 20
+#: Share of a sentence's checkworthiness taken from its more check-worthy neighbour. Check-worthy
+#: statements come in runs (an argument, a passage of figures): on the 15 CLEF-2019 training
+#: debates, which the model is not fitted on, 0.2 raised the pipeline's MAP from 0.243 to 0.253
+#: (0.1 to 0.4 all help); a text of one sentence is left as it is.
+CONTEXT_WEIGHT = 0.2
 
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)s?$")
 _NUMBER_WORDS = re.compile(
@@ -243,6 +249,18 @@ def _best_per_sentence(n: int, owners: list[int], probs) -> list[float]:
     return scores
 
 
+def with_context(scores: list[float], weight: float = CONTEXT_WEIGHT) -> list[float]:
+    """Each sentence's score blended with its more check-worthy neighbour (the one it has, at
+    the ends; none in a text of one sentence)."""
+    if len(scores) < 2 or not weight:
+        return list(scores)
+    out = []
+    for k, own in enumerate(scores):
+        near = max(scores[max(k - 1, 0):k] + scores[k + 1:k + 2])
+        out.append((1 - weight) * own + weight * near)
+    return out
+
+
 def _speaker(quotes: list[dict], start: int, end: int) -> str | None:
     """The speaker of the quote holding most of [start, end), if any."""
     best, share = None, 0.5
@@ -283,6 +301,7 @@ def find_many(docs: list[Doc], model=None, min_score: float | None = None) -> li
             scores = _best_per_sentence(len(bounds), owners, [next(probs) for _ in owners])
         else:
             scores = [pattern_score(doc, s, e, k) for (s, e), k in zip(bounds, found)]
+        scores = with_context(scores)
         out.append(_claims(doc, text, bounds, found, scores, min_score))
     return out
 
