@@ -150,6 +150,23 @@ def test_features_read_the_parse():
     assert all(a["pdep"] == b["pdep"] and a["anc"] == b["anc"] for a, b in zip(part, rows[2:]))
 
 
+def test_a_context_of_the_tagged_sentences_gives_their_whole_doc_features():
+    from spacy.tokens import Doc
+
+    nlp = spacy.blank("en")
+    words = ["Rebels", "shelled", "Aleppo", ".", "Troops", "left", "the", "town", "."]
+    doc = Doc(nlp.vocab, words=words, heads=[1, 1, 1, 1, 5, 5, 7, 5, 5],
+              deps=["nsubj", "ROOT", "dobj", "punct", "nsubj", "ROOT", "det", "dobj", "punct"],
+              pos=["NOUN", "VERB", "PROPN", "PUNCT", "NOUN", "VERB", "DET", "NOUN", "PUNCT"],
+              lemmas=["rebel", "shell", "Aleppo", ".", "troop", "leave", "the", "town", "."])
+    second = list(doc.sents)[1]
+    whole = event_type.token_features(second, event_type.doc_context(doc))
+    only = event_type.doc_context(doc, spans=[second])
+    assert only["lower"][0] == "" and only["lower"][4] == "troops"  # the first is not read
+    assert event_type.token_features(second, only) == whole
+    assert whole[3]["chunk"] == "I" and whole[3]["rootl"] == "leave"
+
+
 def test_gold_token_tags_follow_spacy_tokens():
     nlp = spacy.blank("en")
     sent = ev.NerSentence(("U.S.-backed", "forces", "attacked"), ("B-S", "I-S", "O"),

@@ -259,11 +259,11 @@ ROLE_NAMES = {"S": "source", "T": "target", "R": "both"}
 def _decode(art: dict, span, context: dict | None = None) -> list[str]:
     """Greedy left-to-right BIO tags of ``span``'s tokens: the static features are scored in one
     matrix product, the previous-tag features added token by token."""
-    from ..train.event_type import prev_features, token_features
+    from ..train.event_type import token_keys
 
     head = art["roles"]
     vectorizer, clf = head["vectorizer"], head["clf"]
-    static = token_features(span, context)
+    static, words = token_keys(span, context)
     if not static:
         return []
     vocab = vectorizer.vocabulary_
@@ -272,34 +272,39 @@ def _decode(art: dict, span, context: dict | None = None) -> list[str]:
     # once: the weight rows of every token's features, summed per token by cumulative sums
     indices: list[int] = []
     ends = []
-    for f in static:
-        indices += [c for c in map(vocab.get, [k + "=" + v for k, v in f.items()])
-                    if c is not None]
+    get = vocab.get
+    for keys in static:
+        indices += [c for c in map(get, keys) if c is not None]
         ends.append(len(indices))
     sums = np.vstack([np.zeros((1, weights.shape[1])), np.cumsum(weights[indices], axis=0)])
     ends_a = np.asarray(ends)
     base = sums[ends_a] - sums[np.concatenate([[0], ends_a[:-1]])] + bias
     classes = [str(c) for c in clf.classes_]
-    # the weight row of each previous-tag feature, looked up once per process (there are a few
-    # hundred: tag pairs, and tags with a chunk mark or a word)
-    rows = head.setdefault("_prev_rows", {})
-    zero = np.zeros(weights.shape[1])
+    # the previous-tag features (train.event_type.prev_features) as weight rows, looked up once
+    # per process: the three that do not name the word, summed per (p1, p2, chunk mark) (a few
+    # hundred), and the word's, kept when the word has one
+    context_rows = head.setdefault("_prev_context_rows", {})
+    word_rows = head.setdefault("_prev_word_rows", {})
     tags: list[str] = []
-    for k, f in enumerate(static):
+    for k, (word, chunk) in enumerate(words):
         p1 = tags[k - 1] if k > 0 else "<s>"
         p2 = tags[k - 2] if k > 1 else "<s>"
-        score = base[k]
-        for name, value in prev_features(f["w"], f["chunk"], p1, p2).items():
-            key = name + "=" + value
-            row = rows.get(key)
-            if row is None:
-                col = vocab.get(key)
-                row = zero if col is None else weights[col]
-                if name != "p1|w" or col is not None:  # words are many: keep only known ones
-                    rows[key] = row
-            if row is not zero:
-                score = score + row
-        tag = classes[int(np.argmax(score))]
+        row = context_rows.get((p1, p2, chunk))
+        if row is None:
+            cols = [get(key) for key in ("p1=" + p1, "p12=" + p1 + "|" + p2,
+                                         "p1|chunk=" + p1 + "|" + chunk)]
+            row = context_rows[p1, p2, chunk] = sum(
+                (weights[c] for c in cols if c is not None), np.zeros(weights.shape[1]))
+        score = base[k] + row
+        key = p1 + "|" + word
+        wrow = word_rows.get(key)
+        if wrow is None and key not in word_rows:
+            col = get("p1|w=" + key)
+            if col is not None:
+                wrow = word_rows[key] = weights[col]
+        if wrow is not None:
+            score = score + wrow
+        tag = classes[int(score.argmax())]
         if tag.startswith("I-") and (p1 == "<s>" or p1 == "O" or p1[2:] != tag[2:]):
             tag = "B-" + tag[2:]  # an I- that starts a span
         tags.append(tag)
@@ -315,13 +320,19 @@ def roles(items: Sequence) -> list[list[tuple[str, int, int]]] | None:
     from ..train.event_type import doc_context
 
     out = []
+    spans = [_nlp()(item) if isinstance(item, str) else item for item in items]
+    of_doc: dict[int, list] = {}  # per doc, the spans of it to tag (for a doc: None, all)
+    for span in spans:
+        if not hasattr(span, "doc"):
+            of_doc[id(span)] = None
+        elif of_doc.get(id(span.doc), []) is not None:
+            of_doc.setdefault(id(span.doc), []).append(span)
     contexts: dict[int, dict] = {}  # per doc, for the spans of one doc
-    for item in items:
-        span = _nlp()(item) if isinstance(item, str) else item
+    for span in spans:
         tokens = list(span)
         doc = span.doc if hasattr(span, "doc") else span
         if id(doc) not in contexts:
-            contexts[id(doc)] = doc_context(doc)
+            contexts[id(doc)] = doc_context(doc, spans=of_doc[id(doc)])
         tags = _decode(art, span, contexts[id(doc)])
         found, role, first = [], None, 0
         for k, tag in enumerate([*tags, "O"]):

@@ -163,11 +163,14 @@ def _chunks(span) -> list:
         return []
 
 
-def doc_context(doc, chunks_of=None) -> dict:
+def doc_context(doc, chunks_of=None, spans=None) -> dict:
     """What :func:`token_features` reads of the doc, as plain per-token lists made in one pass
     (word, lemma, tags, head index, entity, sentence root, noun chunk): the features walk the
     tree, and every step through spaCy's ``Token.head`` builds a new Python object.
-    ``chunks_of``: the Doc or Span whose noun chunks count (default: the doc)."""
+    ``chunks_of``: the Doc or Span whose noun chunks count (default: the doc). ``spans``: the
+    sentences that will be tagged, when only those are (their words are filled in, the rest of
+    the lists left empty: a parse tree does not leave its sentence, so neither do the
+    features)."""
     from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, LEMMA, LOWER, ORTH, POS, SHAPE, TAG
     from spacy.parts_of_speech import NAMES as POS_NAMES
 
@@ -175,30 +178,43 @@ def doc_context(doc, chunks_of=None) -> dict:
     strings = doc.vocab.strings
     attrs = [LOWER, LEMMA, ORTH, SHAPE, TAG, DEP, ENT_TYPE, POS, HEAD, ENT_IOB]
     array = doc.to_array(attrs) if len(doc) else np.zeros((0, len(attrs)), dtype=np.uint64)
-    text = [[strings[h] if h else "" for h in row] for row in array[:, :7].tolist()]
+    n = len(doc)
+    if spans is None or not parsed:
+        ranges = [(0, n)]
+    else:  # whole sentences: a span may be part of one, and its words' heads lie outside it
+        ranges = sorted({(sp[0].sent.start, sp[-1].sent.end) for sp in spans if len(sp)})
+    ctx: dict = {"parsed": parsed,
+                 **{name: [""] * n for name in ("lower", "lemma", "shape", "tag", "dep", "ent",
+                                                "pos", "iob")}}
     iob_names = {0: "", 1: "I", 2: "O", 3: "B"}
-    ctx: dict = {
-        "parsed": parsed,
-        "lower": [r[0] for r in text],
-        "lemma": [(r[1] or r[2]).lower() for r in text],
-        "shape": [r[3] for r in text],
-        "tag": [r[4] for r in text],
-        "dep": [r[5] for r in text],
-        "ent": [r[6] or "O" for r in text],
-        "pos": [POS_NAMES.get(p, "") for p in array[:, 7].tolist()],
-        # HEAD is an offset, stored unsigned: back to signed, then to an index
-        "head": (array[:, 8].astype(np.int64) + np.arange(len(doc))).tolist(),
-        "iob": [iob_names[v] for v in array[:, 9].tolist()],
-    }
-    root = [None] * len(doc)
+    for a, b in ranges:
+        part = array[a:b]
+        text = [[strings[h] if h else "" for h in row] for row in part[:, :7].tolist()]
+        ctx["lower"][a:b] = [r[0] for r in text]
+        ctx["lemma"][a:b] = [(r[1] or r[2]).lower() for r in text]
+        ctx["shape"][a:b] = [r[3] for r in text]
+        ctx["tag"][a:b] = [r[4] for r in text]
+        ctx["dep"][a:b] = [r[5] for r in text]
+        ctx["ent"][a:b] = [r[6] or "O" for r in text]
+        ctx["pos"][a:b] = [POS_NAMES.get(p, "") for p in part[:, 7].tolist()]
+        ctx["iob"][a:b] = [iob_names[v] for v in part[:, 9].tolist()]
+    # HEAD is an offset, stored unsigned: back to signed, then to an index
+    ctx["head"] = (array[:, 8].astype(np.int64) + np.arange(n)).tolist()
+    root = [None] * n
     if parsed:
-        for sent in doc.sents:
-            root[sent.start:sent.end] = [sent.root.i] * (sent.end - sent.start)
+        for a, b in ranges:
+            for sent in (doc.sents if (a, b) == (0, n) else doc[a:b].sents):
+                root[sent.start:sent.end] = [sent.root.i] * (sent.end - sent.start)
     ctx["root"] = root
     # per token in a noun chunk: (chunk start, chunk end, chunk root); made on first use
     # (spaCy's noun_chunks is a Python loop over every token, and many docs have no sentence
     # for the tagger)
-    ctx["chunk"] = None if chunks_of is None else _chunk_map(chunks_of)
+    if chunks_of is not None:
+        ctx["chunk"] = _chunk_map(chunks_of)
+    elif (spans is not None and parsed):
+        ctx["chunk"] = {i: ch for a, b in ranges for i, ch in _chunk_map(doc[a:b]).items()}
+    else:
+        ctx["chunk"] = None
     return ctx
 
 
@@ -226,14 +242,23 @@ def _ancestors(i: int, head: list[int]):
 def token_features(span, context: dict | None = None) -> list[dict[str, str]]:
     """Per token of a parsed ``Doc``/``Span``: the static features of the role tagger (word,
     lemma, tags, entity, noun chunk, the predicate it hangs from and how, its side of the
-    sentence's root, a +-2 window). ``context``: :func:`doc_context` of the span's doc, when
-    several spans of one doc are tagged (the features are the same)."""
+    sentence's root, a +-2 window), as DictVectorizer reads them. ``context``:
+    :func:`doc_context` of the span's doc, when several spans of one doc are tagged (the
+    features are the same)."""
+    return [dict(key.split("=", 1) for key in keys) for keys in token_keys(span, context)[0]]
+
+
+def token_keys(span, context: dict | None = None) -> tuple[list[list[str]], list[tuple[str, str]]]:
+    """:func:`token_features` as DictVectorizer's "name=value" column names, built directly (the
+    tagger looks them up for every token of every sentence it reads), and per token its word
+    and noun-chunk mark (what :func:`prev_features` reads)."""
     doc = span.doc if hasattr(span, "doc") else span
     if context is None:
         context = doc_context(doc, span)
     first = span.start if hasattr(span, "start") else 0
     last = span.end if hasattr(span, "end") else len(doc)
     lower, lemma, dep, pos = context["lower"], context["lemma"], context["dep"], context["pos"]
+    shape, tag, iob, roots = context["shape"], context["tag"], context["iob"], context["root"]
     parsed = context["parsed"]
     if context["chunk"] is None:
         context["chunk"] = _chunk_map(doc)
@@ -243,11 +268,12 @@ def token_features(span, context: dict | None = None) -> list[dict[str, str]]:
         ch = chunk_of.get(i)
         return "O" if ch is None else ("B" if i == ch[0] else "I")
 
-    out = []
+    marks = [chunk_mark(i) for i in range(first, last)]
+    out, prev = [], []
     for t in range(first, last):
         pred, cur = _predicate(t, head, pos)
         pdep = "SELF" if cur == pred else dep[cur]
-        root = context["root"][t] if parsed else first
+        root = roots[t] if parsed else first
         side = "L" if t < root else ("R" if t > root else "ROOT")
         cur = t
         while head[cur] != cur and head[cur] != root:
@@ -255,35 +281,34 @@ def token_features(span, context: dict | None = None) -> list[dict[str, str]]:
         rdep = "ROOT" if t == root else dep[cur]
         ancestors = list(_ancestors(t, head))
         h = head[t]
-        f = {
-            "w": lower[t], "l": lemma[t], "shape": context["shape"][t], "pos": pos[t],
-            "tag": context["tag"][t], "dep": dep[t], "hl": lemma[h], "hdep": dep[h],
-            "hpos": pos[h], "ent": ent[t], "iob": context["iob"][t], "pdep": pdep,
-            "pl|pdep": lemma[pred] + "|" + pdep, "pisroot": str(pred == root), "side": side,
-            "rootl": lemma[root], "rootl|side": lemma[root] + "|" + side,
-            "anc": ">".join(dep[a] for a in ancestors[:3]), "pdep|side": pdep + "|" + side,
-            "rdep": rdep, "rl|rdep": lemma[root] + "|" + rdep,
-            "conj": str(any(dep[a] == "conj" for a in ancestors)),
-            "l|pdep": lemma[t] + "|" + pdep,
-        }
+        rootl = lemma[root]
+        mark = marks[t - first]
+        keys = [
+            "w=" + lower[t], "l=" + lemma[t], "shape=" + shape[t], "pos=" + pos[t],
+            "tag=" + tag[t], "dep=" + dep[t], "hl=" + lemma[h], "hdep=" + dep[h],
+            "hpos=" + pos[h], "ent=" + ent[t], "iob=" + iob[t], "pdep=" + pdep,
+            "pl|pdep=" + lemma[pred] + "|" + pdep, "pisroot=" + str(pred == root),
+            "side=" + side, "rootl=" + rootl, "rootl|side=" + rootl + "|" + side,
+            "anc=" + ">".join(dep[a] for a in ancestors[:3]), "pdep|side=" + pdep + "|" + side,
+            "rdep=" + rdep, "rl|rdep=" + rootl + "|" + rdep,
+            "conj=" + str(any(dep[a] == "conj" for a in ancestors)),
+            "l|pdep=" + lemma[t] + "|" + pdep, "chunk=" + mark,
+        ]
         ch = chunk_of.get(t)
-        f["chunk"] = chunk_mark(t)
         if ch is not None:
             start, end, croot = ch
-            f["chdep"] = dep[croot]
-            f["chhead"] = lemma[head[croot]] + "|" + dep[croot]
-            f["chpos"] = "B" if t == start else ("E" if t == end - 1 else "I")
+            keys += ["chdep=" + dep[croot], "chhead=" + lemma[head[croot]] + "|" + dep[croot],
+                     "chpos=" + ("B" if t == start else ("E" if t == end - 1 else "I"))]
         for d in (-2, -1, 1, 2):
             j = t + d
             if first <= j < last:
-                f[f"w{d}"] = lower[j]
-                f[f"pos{d}"] = pos[j]
-                f[f"chunk{d}"] = chunk_mark(j)
-                f[f"ent{d}"] = ent[j]
+                keys += [f"w{d}=" + lower[j], f"pos{d}=" + pos[j],
+                         f"chunk{d}=" + marks[j - first], f"ent{d}=" + ent[j]]
             else:
-                f[f"w{d}"] = "<pad>"
-        out.append(f)
-    return out
+                keys.append(f"w{d}=<pad>")
+        out.append(keys)
+        prev.append((lower[t], mark))
+    return out, prev
 
 
 def prev_features(word: str, chunk: str, p1: str, p2: str) -> dict[str, str]:
