@@ -110,62 +110,93 @@ def lexicon_hits(doc: Doc) -> list[tuple[str, int, int]]:
 
 @dataclass
 class Tokens:
-    """The non-space tokens of a doc with what the features need: segment ids (a new segment at
-    each line break and, when the doc is parsed, at each sentence start) and lexicon hits."""
+    """The non-space tokens of a doc with what the features need, as plain lists (spaCy builds
+    a Python object for every token it hands out, and the tagger reads every token): segment
+    ids (a new segment at each line break and, when the doc is parsed, at each sentence start)
+    and lexicon hits."""
 
     doc: Doc
-    toks: list[Token]
+    ids: list[int]  # each token's index in the doc
+    low: list[str]
+    shape: list[str]
+    alpha: list[bool]
+    stop: list[bool]
+    punct: list[bool]
+    idx: list[int]  # character offsets
+    end: list[int]
     seg: list[int]
     lex: list[set[str]]
 
+    @property
+    def toks(self) -> list[Token]:
+        return [self.doc[i] for i in self.ids]
+
     @classmethod
     def of(cls, doc: Doc) -> Tokens:
+        from spacy.attrs import IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, IS_STOP, LENGTH, LOWER, SHAPE
+
         text = doc_text(doc)
-        toks = [t for t in doc if not t.is_space]
-        index = {t.i: k for k, t in enumerate(toks)}
+        strings = doc.vocab.strings
+        rows = doc.to_array([LOWER, SHAPE, IS_ALPHA, IS_STOP, IS_PUNCT, IS_SPACE, IDX,
+                             LENGTH]).tolist() if len(doc) else []
+        ids = [i for i, r in enumerate(rows) if not r[5]]
+        names: dict[int, str] = {}  # hash -> string, once per doc
+
+        def name(h: int) -> str:
+            got = names.get(h)
+            if got is None:
+                got = names[h] = strings[h]
+            return got
+
+        kept = [rows[i] for i in ids]
+        idx = [r[6] for r in kept]
+        end = [r[6] + r[7] for r in kept]
+        index = {i: k for k, i in enumerate(ids)}
         # the same segments whether or not the doc was parsed (the tagger is trained on
         # tokenised text): line breaks and sentence-final punctuation before a capital
         ends = sorted(m.end() for m in _SENTENCE_END.finditer(text))
         seg, current, prev_end = [], 0, None
-        for t in toks:
-            if prev_end is not None and ("\n" in text[prev_end:t.idx] or (
-                    bisect.bisect_right(ends, t.idx) > bisect.bisect_right(ends, prev_end))):
+        for a, b in zip(idx, end):
+            if prev_end is not None and ("\n" in text[prev_end:a] or (
+                    bisect.bisect_right(ends, a) > bisect.bisect_right(ends, prev_end))):
                 current += 1
             seg.append(current)
-            prev_end = t.idx + len(t.text)
-        lex: list[set[str]] = [set() for _ in toks]
-        for name, s, e in lexicon_hits(doc):
+            prev_end = b
+        lex: list[set[str]] = [set() for _ in ids]
+        for list_name, s, e in lexicon_hits(doc):
             for i in range(s, e):
                 if i in index:
-                    lex[index[i]].add(name)
-        return cls(doc, toks, seg, lex)
+                    lex[index[i]].add(list_name)
+        return cls(doc, ids, [name(r[0]) for r in kept], [name(r[1]) for r in kept],
+                   [bool(r[2]) for r in kept], [bool(r[3]) for r in kept],
+                   [bool(r[4]) for r in kept], idx, end, seg, lex)
 
 
 def token_features(tokens: Tokens) -> list[dict[str, float]]:
     """One feature dict per token: the word, its shape and suffix, the words around it within its
     segment, bigrams, being inside quotation marks, repetition in the document, lexicon lists."""
-    toks, seg = tokens.toks, tokens.seg
-    low = [t.lower_ for t in toks]
+    seg, low, stop, alpha = tokens.seg, tokens.low, tokens.stop, tokens.alpha
+    text = doc_text(tokens.doc)
     counts = Counter(low)
     bigrams = Counter(zip(low, low[1:]))
-    n = len(toks)
+    n = len(low)
     inside, quoted = False, []
-    for t in toks:
-        if t.text in _QUOTE_CHARS:
+    for a, b in zip(tokens.idx, tokens.end):
+        if b - a == 1 and text[a] in _QUOTE_CHARS:
             inside = not inside
         quoted.append(inside)
     # the content words of each segment, shared by its tokens (a sentence-level prior)
     segment_words: dict[int, list[str]] = {}
-    for i, t in enumerate(toks):
-        if t.is_alpha and not t.is_stop:
+    for i in range(n):
+        if alpha[i] and not stop[i]:
             segment_words.setdefault(seg[i], []).append(low[i])
     segment_feats = {k: {"sw=" + w: 1.0 / math.sqrt(len(ws)) for w in ws}
                      for k, ws in segment_words.items()}
     feats = []
-    for i, t in enumerate(toks):
+    for i in range(n):
         w = low[i]
         f = dict(segment_feats.get(seg[i], ()))
-        f.update({"w=" + w: 1.0, "s=" + t.shape_: 1.0, "suf=" + w[-3:]: 1.0})
+        f.update({"w=" + w: 1.0, "s=" + tokens.shape[i]: 1.0, "suf=" + w[-3:]: 1.0})
         for d in (-2, -1, 1, 2):
             j = i + d
             f[f"w{d}=" + (low[j] if 0 <= j < n and seg[j] == seg[i] else "<B>")] = 1.0
@@ -175,11 +206,11 @@ def token_features(tokens: Tokens) -> list[dict[str, float]]:
             f["b+=" + w + "|" + low[i + 1]] = 1.0
         if quoted[i]:
             f["inq"] = 1.0
-        if t.is_alpha and not t.is_stop and counts[w] > 1:
+        if alpha[i] and not stop[i] and counts[w] > 1:
             f["rep"] = min(counts[w], 5) / 5
-        if i + 1 < n and bigrams[(w, low[i + 1])] > 1 and not (t.is_stop and toks[i + 1].is_stop):
+        if i + 1 < n and bigrams[(w, low[i + 1])] > 1 and not (stop[i] and stop[i + 1]):
             f["rep2"] = 1.0
-        if i > 0 and bigrams[(low[i - 1], w)] > 1 and not (t.is_stop and toks[i - 1].is_stop):
+        if i > 0 and bigrams[(low[i - 1], w)] > 1 and not (stop[i] and stop[i - 1]):
             f["rep2b"] = 1.0
         for name in tokens.lex[i]:
             f["lex=" + name] = 1.0
@@ -196,7 +227,7 @@ def decode(tokens: Tokens, probs, threshold: float) -> list[tuple[int, int, floa
     """Runs of tokens at or above ``threshold`` (a single token below it between two above is
     bridged) within a segment, as (start char, end char, mean probability); runs of stop words
     and punctuation alone are dropped; edges are trimmed of spaces and ``.,:;``."""
-    toks, seg, text = tokens.toks, tokens.seg, doc_text(tokens.doc)
+    seg, text, low, punct = tokens.seg, doc_text(tokens.doc), tokens.low, tokens.punct
     on = [p >= threshold for p in probs]
     for i in range(1, len(on) - 1):
         if not on[i] and on[i - 1] and on[i + 1] and seg[i - 1] == seg[i + 1]:
@@ -211,13 +242,13 @@ def decode(tokens: Tokens, probs, threshold: float) -> list[tuple[int, int, floa
             runs.append([i])
     spans = []
     for run in runs:
-        while run and toks[run[0]].lower_ in _LEADING_FUNCTION_WORDS:
+        while run and low[run[0]] in _LEADING_FUNCTION_WORDS:
             run = run[1:]
-        while run and (toks[run[-1]].lower_ in _TRAILING_FUNCTION_WORDS or toks[run[-1]].is_punct):
+        while run and (low[run[-1]] in _TRAILING_FUNCTION_WORDS or punct[run[-1]]):
             run = run[:-1]
-        if not run or all(toks[i].is_stop or toks[i].is_punct for i in run):
+        if not run or all(tokens.stop[i] or punct[i] for i in run):
             continue
-        start, end = toks[run[0]].idx, toks[run[-1]].idx + len(toks[run[-1]].text)
+        start, end = tokens.idx[run[0]], tokens.end[run[-1]]
         start, end = trim_edges(text, *whole_words(text, start, end))
         if end > start:
             spans.append((start, end, float(sum(probs[i] for i in run) / len(run))))
@@ -326,9 +357,9 @@ class SpanVectorizer:
 
 def _lex_in(tokens: Tokens, start: int, end: int) -> set[str]:
     names: set[str] = set()
-    starts = [t.idx for t in tokens.toks]
+    starts = tokens.idx
     k = bisect.bisect_left(starts, start)
-    while k < len(tokens.toks) and tokens.toks[k].idx < end:
+    while k < len(starts) and starts[k] < end:
         names |= tokens.lex[k]
         k += 1
     return names
@@ -402,7 +433,7 @@ def find_many(docs: list[Doc], model=None, threshold: float | None = None) -> li
     model = _model() if model is None else (model or None)  # model=False: the rules alone
     live = [(k, tokens) for k, tokens in enumerate(Tokens.of(doc) if len(doc) else None
                                                    for doc in docs)
-            if tokens is not None and tokens.toks]
+            if tokens is not None and tokens.ids]
     found: dict[int, list[tuple[int, int, str, float]]] = {}
     if model is None:
         found = {k: _rule_spans(tokens) for k, tokens in live}
@@ -412,8 +443,8 @@ def find_many(docs: list[Doc], model=None, threshold: float | None = None) -> li
         probs = model["tagger"].predict_proba(model["hasher"].transform(rows))[:, 1]
         spans, items, at = {}, [], 0
         for k, tokens in live:
-            spans[k] = decode(tokens, probs[at:at + len(tokens.toks)], threshold)
-            at += len(tokens.toks)
+            spans[k] = decode(tokens, probs[at:at + len(tokens.ids)], threshold)
+            at += len(tokens.ids)
             items += _span_items(tokens, [(s, e) for s, e, _ in spans[k]])
         ranked = iter(_rank(model, items))
         for k, _ in live:

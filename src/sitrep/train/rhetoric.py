@@ -38,9 +38,9 @@ def _token_labels(tokens, spans) -> list[int]:
     merged = merge((s, e) for _, s, e in spans)
     starts = [s for s, _ in merged]
     labels = []
-    for t in tokens.toks:
-        k = bisect.bisect_right(starts, t.idx) - 1
-        labels.append(1 if k >= 0 and merged[k][1] > t.idx else 0)
+    for idx in tokens.idx:
+        k = bisect.bisect_right(starts, idx) - 1
+        labels.append(1 if k >= 0 and merged[k][1] > idx else 0)
     return labels
 
 
