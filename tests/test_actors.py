@@ -135,3 +135,25 @@ def test_forces_named_by_what_they_are(pipeline, text, actor):
 def test_a_place_that_stays_calm_is_still_a_place(pipeline):
     report = analyze(pipeline, "The Red Sea stayed calm on Monday.")
     assert "Red Sea" in {m.text for p in report.places for m in p.mentions}
+
+
+@pytest.mark.parametrize("text, source, target", [
+    ("The German president met the Polish head of state in Warsaw.", "DEU.GOV", "POL.GOV"),
+    ("The Iranian foreign minister visited his Iraqi counterpart.", "IRN.GOV", "IRQ.GOV"),
+])
+def test_an_office_named_by_its_people_is_that_states_government(pipeline, text, source, target):
+    report = analyze(pipeline, text)
+    assert {source, target} <= {a.id for a in report.actors}
+    assert any(source in e.source and target in e.target for e in report.events)
+
+
+def test_a_head_that_is_not_of_state_is_no_office(pipeline):
+    report = analyze(pipeline, "The Russian head coach praised the players.")
+    assert not any(a.id.startswith("RUS") for a in report.actors)
+
+
+def test_each_of_a_list_of_subjects_acts(pipeline):
+    """"ISRO and Britain and Germany signed": Germany, the third of the list, signs too."""
+    report = analyze(pipeline, "The Indian Space Research Organization and Britain and Germany "
+                               "signed the accord.")
+    assert {"GBR.GOV", "DEU.GOV"} <= {a.id for a in report.actors}

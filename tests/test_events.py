@@ -470,7 +470,7 @@ def events_of(nlp, text: str, published: str | None = None) -> list[dict]:
     ("Russia and Turkey agreed on a ceasefire in Idlib.", "AGREE", None,
      {"RUS.GOV", "TUR.GOV"}, set()),
     ("Iran's foreign minister met his Iraqi counterpart in Baghdad.", "CONSULT", None,
-     {"IRN.GOV"}, {"IRQ"}),
+     {"IRN.GOV"}, {"IRQ.GOV"}),  # an office named by its people: the government
     ("Hezbollah fighters have been assisting the Syrian army near Qusayr.", "AID", None,
      {"grp:hezbollah"}, {"SYR.MIL.ARMY"}),
     ("Egypt conceded to Israel's demands.", "CONCEDE", None, {"EGY.GOV"}, {"ISR.GOV"}),
@@ -538,6 +538,24 @@ def test_place_date_and_acled_with_the_real_parser(full_nlp):
     e = only(events_of(full_nlp, "The Syrian army recaptured the town of Qusayr from rebels."),
              "ASSAULT")
     assert e["acled_sub_event_type"] == "Government regains territory"
+
+
+@pytest.mark.slow
+def test_role_tagger_spans_keep_a_bracketed_acronym_and_name_each_conjunct(full_nlp):
+    from sitrep.extract.events import _actors_in, _DocIndex, _trim
+
+    text = ("The Indian Space Research Organization (ISRO) and Britain and Germany signed "
+            "the accord.")
+    doc = full_nlp(text)
+    name = "Indian Space Research Organization (ISRO)"
+    a = text.index(name)
+    assert _trim(doc, a, a + len(name)) == (a, a + len(name))
+    a = text.index("signed")
+    assert _trim(doc, text.index("Germany"), a + len("signed")) == (
+        text.index("Germany"), text.index("Germany") + len("Germany"))
+    pair = text.index("Britain and Germany")
+    ids = _actors_in(doc, pair, pair + len("Britain and Germany"), _DocIndex(doc))
+    assert len(ids) == 2 and len(set(ids)) == 2, ids
 
 
 @pytest.mark.slow

@@ -61,6 +61,11 @@ PEOPLE_NOUNS = {"observers", "observer", "officials", "official", "soldiers", "s
                 "army", "armies", "navy", "navies", "military", "militaries", "hackers",
                 "regulators", "prosecutors", "investigators", "lawmakers", "officers",
                 "commanders", "agents", "ministers", "governments", "coastguard", "gunboats"}
+#: Offices of state: a demonym before one names that state's government ("the German
+#: president", "the Polish head of state").
+OFFICE_NOUNS = {"president", "presidents", "minister", "ministers", "premier", "chancellor",
+                "king", "queen", "emir", "monarch", "sultan", "ambassador", "ambassadors",
+                "counterpart", "counterparts"}
 _QUOTES = "\"“”«»"
 _ENT_KIND = {"PERSON": "person", "ORG": "organisation"}
 
@@ -170,7 +175,9 @@ class ActorFinder:
         if span.root.dep_ in {"amod", "compound", "nmod", "conj"} and noun is not None:
             if noun.lemma_.lower() in GEO_HEADS or noun.lower_ in GEO_HEADS:
                 return  # "Syrian territory": a place
-            if noun.lower_ in PEOPLE_NOUNS or noun.lemma_.lower() in PEOPLE_NOUNS:
+            if _office(noun):
+                take((self.registry.organ(state.id, "GOV") or state).id, span)
+            elif noun.lower_ in PEOPLE_NOUNS or noun.lemma_.lower() in PEOPLE_NOUNS:
                 take(state.id, span)
             return
         if span.text.endswith("s") and span.root.pos_ in {"PROPN", "NOUN"}:
@@ -235,6 +242,15 @@ class ActorFinder:
         for rec in actors.values():
             rec.pop("role_from_text", None)
         return list(actors.values())
+
+
+def _office(noun) -> bool:
+    """An office of state: "president", "minister", "head of state / government"."""
+    if noun.lower_ in OFFICE_NOUNS:
+        return True
+    return noun.lower_ == "head" and any(
+        c.dep_ == "prep" and c.lower_ == "of" and any(
+            g.lower_ in {"state", "government"} for g in c.children) for c in noun.children)
 
 
 def _entry_record(entry: ActorEntry) -> dict:

@@ -1636,6 +1636,9 @@ def _actors_in(doc: Doc, start: int, end: int, index: _DocIndex) -> list[str] | 
     heads = list(range(span.start, root.i + 1)) + [  # "the party's leader, Jose Guimaraes"
         t.i for c in root.children if c.dep_ == "appos" for t in c.subtree
         if span.start <= t.i < span.end]
+    for conj in root.conjuncts:  # "Britain and Germany": each conjunct and the words before it
+        if span.start <= conj.i < span.end:
+            heads += [t.i for t in conj.subtree if t.i <= conj.i and t.i >= span.start]
     for i in heads:
         aid = index.actor_at[i] or (index.place_as_actor(i) if index.place_at[i] else None)
         if aid is not None and aid not in ids:
@@ -1652,6 +1655,8 @@ def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
     toks = list(span)
     while toks and (toks[-1].pos_ in {"VERB", "AUX", "PUNCT"}
                     or toks[-1].is_space):
+        if toks[-1].text == ")" and any(t.text == "(" for t in toks):
+            break  # a name's own bracketed acronym: "Space Research Organization (ISRO)"
         toks.pop()
     while toks and (toks[0].pos_ == "PUNCT" or toks[0].is_space):
         toks.pop(0)

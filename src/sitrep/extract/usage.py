@@ -102,8 +102,10 @@ def usage(span: Span) -> str:
             return "metonymic" if lemma in AGENT_NOUNS or noun.lower_ in AGENT_NOUNS else (
                 "literal")
         return "modifier"
-    subject = root if root.dep_ in {"nsubj", "nsubjpass"} else (
-        head if root.dep_ == "conj" and head.dep_ in {"nsubj", "nsubjpass"} else None)
+    first = root  # the first of a list: "ISRO and Britain and Germany signed"
+    while first.dep_ == "conj" and first.head.i != first.i:
+        first = first.head
+    subject = first if first.dep_ in {"nsubj", "nsubjpass"} else None
     if subject is not None:
         verb = subject.head
         if subject.dep_ == "nsubj" and verb.pos_ in {"VERB", "AUX"} and (
