@@ -99,6 +99,17 @@ def test_decode_joins_runs_and_drops_function_words(parse):
 
 
 @pytest.mark.slow
+def test_decode_keeps_a_run_only_where_it_peaks(parse):
+    text = "They are evil liars. The weather was rather grey today."
+    doc = parse(text)
+    tokens = Tokens.of(doc)
+    strong = {"evil": 0.6, "liars": 0.3, "rather": 0.25, "grey": 0.25}
+    probs = [strong.get(t.text, 0.0) for t in tokens.toks]
+    assert [text[s:e] for s, e, _ in decode(tokens, probs, 0.2)] == ["evil liars", "rather grey"]
+    assert [text[s:e] for s, e, _ in decode(tokens, probs, 0.2, peak=0.5)] == ["evil liars"]
+
+
+@pytest.mark.slow
 def test_classify_given_spans(parse):
     text = "These terrorists are thugs."
     doc = parse(text)

@@ -223,10 +223,13 @@ def token_features(tokens: Tokens) -> list[dict[str, float]]:
     return feats
 
 
-def decode(tokens: Tokens, probs, threshold: float) -> list[tuple[int, int, float]]:
+def decode(tokens: Tokens, probs, threshold: float, peak: float = 0.0
+           ) -> list[tuple[int, int, float]]:
     """Runs of tokens at or above ``threshold`` (a single token below it between two above is
-    bridged) within a segment, as (start char, end char, mean probability); runs of stop words
-    and punctuation alone are dropped; edges are trimmed of spaces and ``.,:;``."""
+    bridged) within a segment, as (start char, end char, mean probability); a run is kept when
+    one of its tokens reaches ``peak`` (two thresholds, as in edge detection: a low one draws
+    the span, a high one decides that there is one); runs of stop words and punctuation alone
+    are dropped; edges are trimmed of spaces and ``.,:;``."""
     seg, text, low, punct = tokens.seg, doc_text(tokens.doc), tokens.low, tokens.punct
     on = [p >= threshold for p in probs]
     for i in range(1, len(on) - 1):
@@ -247,6 +250,8 @@ def decode(tokens: Tokens, probs, threshold: float) -> list[tuple[int, int, floa
         while run and (low[run[-1]] in _TRAILING_FUNCTION_WORDS or punct[run[-1]]):
             run = run[:-1]
         if not run or all(tokens.stop[i] or punct[i] for i in run):
+            continue
+        if max(probs[i] for i in run) < peak:
             continue
         start, end = tokens.idx[run[0]], tokens.end[run[-1]]
         start, end = trim_edges(text, *whole_words(text, start, end))
@@ -443,7 +448,8 @@ def find_many(docs: list[Doc], model=None, threshold: float | None = None) -> li
         probs = model["tagger"].predict_proba(model["hasher"].transform(rows))[:, 1]
         spans, items, at = {}, [], 0
         for k, tokens in live:
-            spans[k] = decode(tokens, probs[at:at + len(tokens.ids)], threshold)
+            spans[k] = decode(tokens, probs[at:at + len(tokens.ids)], threshold,
+                              model.get("peak", 0.0))
             at += len(tokens.ids)
             items += _span_items(tokens, [(s, e) for s, e, _ in spans[k]])
         ranked = iter(_rank(model, items))
