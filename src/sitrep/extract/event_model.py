@@ -323,14 +323,14 @@ def roles(items: Sequence) -> list[list[tuple[str, int, int]]] | None:
     spans = [_nlp()(item) if isinstance(item, str) else item for item in items]
     of_doc: dict[int, list] = {}  # per doc, the spans of it to tag (for a doc: None, all)
     for span in spans:
-        if not hasattr(span, "doc"):
+        if span is span.doc:
             of_doc[id(span)] = None
         elif of_doc.get(id(span.doc), []) is not None:
             of_doc.setdefault(id(span.doc), []).append(span)
     contexts: dict[int, dict] = {}  # per doc, for the spans of one doc
     for span in spans:
-        tokens = list(span)
-        doc = span.doc if hasattr(span, "doc") else span
+        doc = span.doc
+        base = 0 if span is doc else span.start
         if id(doc) not in contexts:
             contexts[id(doc)] = doc_context(doc, spans=of_doc[id(doc)])
         tags = _decode(art, span, contexts[id(doc)])
@@ -338,7 +338,7 @@ def roles(items: Sequence) -> list[list[tuple[str, int, int]]] | None:
         for k, tag in enumerate([*tags, "O"]):
             kind = tag[2:] if tag != "O" else None
             if role is not None and (tag == "O" or tag.startswith("B-") or kind != role):
-                a, b = tokens[first], tokens[k - 1]
+                a, b = doc[base + first], doc[base + k - 1]
                 found.append((ROLE_NAMES[role], a.idx, b.idx + len(b)))
                 role = None
             if kind is not None and role is None:

@@ -156,9 +156,16 @@ ROLE_TAGS = ("O", "B-S", "I-S", "B-T", "I-T", "B-R", "I-R")
 ROLES_C = 0.1
 
 
-def _chunks(span) -> list:
+def _chunks(doclike) -> list[tuple[int, int]]:
+    """(start, end) of the noun chunks in a Doc or Span. Asked of the language's iterator
+    directly: ``Span.noun_chunks`` walks every chunk of the whole doc to keep the span's."""
+    doc = doclike.doc
+    iterator = getattr(doc, "noun_chunks_iterator", None)
+    if iterator is None:
+        return []
+    lo, hi = (0, len(doc)) if doclike is doc else (doclike.start, doclike.end)
     try:
-        return list(span.noun_chunks)
+        return [(start, end) for start, end, _ in iterator(doclike) if lo <= start and end <= hi]
     except (ValueError, NotImplementedError):  # no parse (a blank pipeline)
         return []
 
@@ -218,9 +225,10 @@ def doc_context(doc, chunks_of=None, spans=None) -> dict:
     return ctx
 
 
-def _chunk_map(span) -> dict[int, tuple[int, int, int]]:
-    return {i: (ch.start, ch.end, ch.root.i) for ch in _chunks(span)
-            for i in range(ch.start, ch.end)}
+def _chunk_map(doclike) -> dict[int, tuple[int, int, int]]:
+    doc = doclike.doc
+    return {i: (start, end, doc[start:end].root.i) for start, end in _chunks(doclike)
+            for i in range(start, end)}
 
 
 def _predicate(i: int, head: list[int], pos: list[str]) -> tuple[int, int]:
