@@ -50,6 +50,7 @@ MODEL_NAME = "rhetoric"
 _EDGE_CHARS = " \n\t.,:;"
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
 _QUOTE_CHARS = {'"', "“", "”", "«", "»"}
+_NO_LISTS: frozenset[str] = frozenset()
 
 
 def technique_name(label: str) -> str:
@@ -125,7 +126,7 @@ class Tokens:
     idx: list[int]  # character offsets
     end: list[int]
     seg: list[int]
-    lex: list[set[str]]
+    lex: list[frozenset[str] | set[str]]
 
     @property
     def toks(self) -> list[Token]:
@@ -162,11 +163,14 @@ class Tokens:
                 current += 1
             seg.append(current)
             prev_end = b
-        lex: list[set[str]] = [set() for _ in ids]
+        lex: list[frozenset[str] | set[str]] = [_NO_LISTS] * len(ids)  # most tokens: none
         for list_name, s, e in lexicon_hits(doc):
             for i in range(s, e):
                 if i in index:
-                    lex[index[i]].add(list_name)
+                    k = index[i]
+                    if lex[k] is _NO_LISTS:
+                        lex[k] = set()
+                    lex[k].add(list_name)
         return cls(doc, ids, [name(r[0]) for r in kept], [name(r[1]) for r in kept],
                    [bool(r[2]) for r in kept], [bool(r[3]) for r in kept],
                    [bool(r[4]) for r in kept], idx, end, seg, lex)
