@@ -157,3 +157,16 @@ def test_each_of_a_list_of_subjects_acts(pipeline):
     report = analyze(pipeline, "The Indian Space Research Organization and Britain and Germany "
                                "signed the accord.")
     assert {"GBR.GOV", "DEU.GOV"} <= {a.id for a in report.actors}
+
+
+@pytest.mark.parametrize("text, actors", [
+    ("Police fired tear gas at protesters in Basra.", {"gen:security-forces", "gen:protesters"}),
+    ("Iraqi police fired tear gas at demonstrators.", {"IRQ.COP", "gen:protesters"}),
+    ("Gunmen killed five civilians near Kaduna.", {"gen:gunmen", "gen:civilians"}),
+    ("An angry mob burned the police station.", {"gen:rioters"}),
+])
+def test_unnamed_police_protesters_rioters_and_civilians(pipeline, text, actors):
+    """ACLED's actor types: a named country's police stays that country's."""
+    ids = {a.id for a in analyze(pipeline, text).actors}
+    assert actors <= ids
+    assert not ("IRQ.COP" in ids and "gen:security-forces" in ids)
