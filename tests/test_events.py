@@ -559,6 +559,16 @@ def test_role_tagger_spans_keep_a_bracketed_acronym_and_name_each_conjunct(full_
 
 
 @pytest.mark.slow
+def test_a_claim_of_responsibility_names_the_source_and_stays_its_word(full_nlp):
+    e = only(events_of(full_nlp, "The Houthis claimed responsibility for a drone attack on "
+                                 "Saudi oil facilities."), "ASSAULT")
+    assert e["source"] == ["grp:houthis"] and e["mode"] == "drone"
+    assert (e["modality"], e["attributed_to"]) == ("reported", "grp:houthis")
+    denied = events_of(full_nlp, "Hezbollah denied responsibility for the attack.")
+    assert not any(x["type"] == "ASSAULT" and "grp:hezbollah" in x["source"] for x in denied)
+
+
+@pytest.mark.slow
 def test_reports_validate_with_events(full_nlp):
     from sitrep.pipeline import Pipeline
 

@@ -986,6 +986,10 @@ class EventFinder:
                 if prep.lower_ == "between":
                     cand.source += [a for p in _pobjs(prep)
                                     for a in self._actors(p, index, cand, "capital")]
+        if not cand.source:
+            claimant = _claimant(head_tok)
+            if claimant is not None:
+                cand.source = self._actors(claimant, index, cand, "capital")
         cand.source = _unique(cand.source)
         holders = [n] + ([head_tok] if head_tok != n else [])
         self._prep_targets(cand, holders + ([light] if light is not None else []), index,
@@ -1619,6 +1623,25 @@ def _model_confidence(p: float) -> float:
 
 
 NOT_PARTY_ENTS = {"DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "QUANTITY", "ORDINAL"}
+
+
+#: Verbs by which a party owns an act: "claimed responsibility for the bombing".
+CLAIMING = frozenset({"claim", "accept", "admit", "take", "bear", "assume", "acknowledge"})
+
+
+def _claimant(noun: Token) -> Token | None:
+    """The subject of "X claimed (took, accepted) responsibility for <noun>": the party that
+    says the act was its own (a denial names no one)."""
+    prep = noun.head
+    if noun.dep_ != "pobj" or prep.lower_ != "for":
+        return None
+    owned = prep.head
+    if owned.lemma_.lower() not in {"responsibility", "credit"} or owned.dep_ != "dobj":
+        return None
+    verb = owned.head
+    if verb.lemma_.lower() not in CLAIMING:
+        return None
+    return next((c for c in verb.children if c.dep_ == "nsubj"), None)
 
 
 def _actors_in(doc: Doc, start: int, end: int, index: _DocIndex) -> list[str] | None:
