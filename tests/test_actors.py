@@ -164,9 +164,12 @@ def test_each_of_a_list_of_subjects_acts(pipeline):
     ("Iraqi police fired tear gas at demonstrators.", {"IRQ.COP", "gen:protesters"}),
     ("Gunmen killed five civilians near Kaduna.", {"gen:gunmen", "gen:civilians"}),
     ("An angry mob burned the police station.", {"gen:rioters"}),
+    ("Security forces in Guinea detained 20 protesters.", {"GIN.COP", "gen:protesters"}),
+    ("Government forces in Syria shelled the town.", {"SYR.MIL"}),
 ])
 def test_unnamed_police_protesters_rioters_and_civilians(pipeline, text, actors):
     """ACLED's actor types: a named country's police stays that country's."""
     ids = {a.id for a in analyze(pipeline, text).actors}
     assert actors <= ids
-    assert not ("IRQ.COP" in ids and "gen:security-forces" in ids)
+    assert not ({"IRQ.COP", "GIN.COP"} & ids and "gen:security-forces" in ids)
+    assert not ("SYR.MIL" in ids and "gen:government-forces" in ids)

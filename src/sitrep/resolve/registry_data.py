@@ -280,7 +280,8 @@ ORGAN_RULES: tuple[OrganRule, ...] = (
                 "{adj} government forces", "{adj} government troops", "{adj} regime forces",
                 "{adj} military forces"),
         by_name=("{name_s} armed forces", "{name_s} military", "armed forces of {name}",
-                 "military of {name}"),
+                 "military of {name}", "government forces in {name}",
+                 "government troops in {name}"),
     ),
     OrganRule(
         "MIL.ARMY", "{adj} Army", "military", "MIL",
@@ -307,7 +308,8 @@ ORGAN_RULES: tuple[OrganRule, ...] = (
     OrganRule(
         "COP", "{adj} police", "government", "COP",
         by_adj=("{adj} police", "{adj} police force", "{adj} security forces", "{adj} riot police"),
-        by_name=("{name_s} police", "{name_s} security forces"),
+        by_name=("{name_s} police", "{name_s} security forces", "security forces in {name}",
+                 "police in {name}"),
     ),
     OrganRule(
         "LEG", "{adj} parliament", "government", "LEG",
