@@ -469,6 +469,9 @@ def events_of(nlp, text: str, published: str | None = None) -> list[dict]:
 @pytest.mark.parametrize("text, type_, mode, source, target", [
     ("Russia and Turkey agreed on a ceasefire in Idlib.", "AGREE", None,
      {"RUS.GOV", "TUR.GOV"}, set()),
+    # who acts chose the sense (a riot), and the classifier does not overrule it
+    ("Protesters clashed with police in Baghdad.", "PROTEST", "riot",
+     {"gen:protesters"}, {"gen:security-forces"}),
     ("Iran's foreign minister met his Iraqi counterpart in Baghdad.", "CONSULT", None,
      {"IRN.GOV"}, {"IRQ.GOV"}),  # an office named by its people: the government
     ("Hezbollah fighters have been assisting the Syrian army near Qusayr.", "AID", None,

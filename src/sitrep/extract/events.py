@@ -205,6 +205,10 @@ class Sense:
 
 _CONDITION_KEYS = {"with", "obj", "not_obj", "subj", "mod", "not_mod", "head", "not_head",
                    "comp", "source_kind"}
+#: Conditions that pick a sense by who acts ("protesters clashed" is a riot): the classifier
+#: does not overrule them. What is acted on ("blocked roads") fits several readings, and the
+#: classifier may still choose between those.
+_CHOOSING_CONDITIONS = ("subj", "source_kind")
 _SENSE_KEYS = _CONDITION_KEYS | {"type", "mode", "of", "patient_source", "acled", "confidence",
                                  "default_mode"}
 
@@ -762,6 +766,8 @@ class EventFinder:
         and REJECT."""
         from .event_model import quad_class
 
+        if any(getattr(cand.sense, k) for k in _CHOOSING_CONDITIONS):
+            return None  # who acts chose the sense ("protesters clashed")
         group, p_group = quad_class(dist)
         if p_group < self.retype or group == QUAD_OF.get(cand.sense.type):
             return None
@@ -1036,6 +1042,8 @@ class EventFinder:
         wanted = TARGET_PREPS.get(cand.sense.type, set())
         if cand.sense.type == "ASSAULT" and cand.sense.acled != "clash":
             wanted = wanted - {"with"}
+        elif cand.sense.type == "PROTEST" and cand.sense.mode == "riot":
+            wanted = wanted | {"with"}  # "protesters clashed with police"
         convert = "capital" if cand.sense.type in VERBAL_TYPES else None
         seen = set()
         for holder in holders:
