@@ -87,6 +87,8 @@ def test_oped_actors(pipeline):
     ("Germany is willing to provide aid to the refugees.", "Germany", "DEU.GOV"),
     # its institutions, even when the small model tags them PROPN
     ("China’s health ministry sent a team of doctors to the hospital.", "China", "CHN.GOV"),
+    # the partner "with" whom one holds talks (the noun's lemma is "talk")
+    ("Iran held talks with Iraq on Monday.", "Iraq", "IRQ.GOV"),
 ])
 def test_states_that_act_in_other_ways_than_speaking(pipeline, text, name, actor):
     report = analyze(pipeline, text)

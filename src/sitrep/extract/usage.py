@@ -80,6 +80,16 @@ def modified_noun(tok: Token) -> Token | None:
     return tok if tok.pos_ in {"NOUN", "PROPN"} else None
 
 
+
+#: Nouns of a relation with a partner: the state "with" whom one has them acts ("talks with
+#: Iraq", "ties with Qatar"); singular and plural, as the word is written or as its lemma.
+WITH_RELATIONS = frozenset({
+    "coordination", "cooperation", "talk", "talks", "agreement", "agreements", "relations",
+    "ties", "deal", "deals", "negotiation", "negotiations", "dialogue", "contact", "contacts",
+    "partnership", "friendship", "alliance", "relationship", "rivalry", "dispute", "disputes",
+    "war", "conflict", "tension", "tensions", "trade", "consultation", "consultations",
+    "engagement", "summit", "meeting", "meetings", "discussion", "discussions"})
+
 def usage(span: Span) -> str:
     """How a name is used: 'literal' (the place itself), 'metonymic' (a government, team or
     people standing behind it: "Washington warned", "Moscow's support") or 'modifier' (it
@@ -116,11 +126,8 @@ def usage(span: Span) -> str:
                 and any(x.dep_ == "xcomp" for x in c.children) for c in verb.children):
             return "metonymic"
         return "literal"
-    if root.dep_ == "pobj" and head.lower_ == "with" and head.head.lemma_.lower() in {
-            "coordination", "cooperation", "talks", "agreement", "relations", "ties", "deal",
-            "negotiations", "dialogue", "contact", "partnership", "friendship", "alliance",
-            "relationship", "rivalry", "dispute", "war", "conflict", "tension", "trade",
-            "consultation", "engagement", "summit", "meeting"}:
+    if root.dep_ == "pobj" and head.lower_ == "with" and (
+            head.head.lower_ in WITH_RELATIONS or head.head.lemma_.lower() in WITH_RELATIONS):
         return "metonymic"
     # "an investigation by the United States", "was shelled by Russia": the one who acts
     if root.dep_ == "pobj" and head.lower_ == "by" and (
