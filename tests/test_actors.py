@@ -89,6 +89,9 @@ def test_oped_actors(pipeline):
     ("China’s health ministry sent a team of doctors to the hospital.", "China", "CHN.GOV"),
     # the partner "with" whom one holds talks (the noun's lemma is "talk")
     ("Iran held talks with Iraq on Monday.", "Iraq", "IRQ.GOV"),
+    # the parties "between" whom a truce or fighting is, the second of them too
+    ("Egypt brokered a truce between Israel and Hamas.", "Israel", "ISR.GOV"),
+    ("Fighting between Armenia and Azerbaijan killed 50 soldiers.", "Azerbaijan", "AZE.GOV"),
 ])
 def test_states_that_act_in_other_ways_than_speaking(pipeline, text, name, actor):
     report = analyze(pipeline, text)
@@ -175,3 +178,8 @@ def test_unnamed_police_protesters_rioters_and_civilians(pipeline, text, actors)
     assert actors <= ids
     assert not ({"IRQ.COP", "GIN.COP"} & ids and "gen:security-forces" in ids)
     assert not ("SYR.MIL" in ids and "gen:government-forces" in ids)
+
+
+def test_the_border_between_two_states_stays_a_place(pipeline):
+    report = analyze(pipeline, "The border between Syria and Turkey was closed.")
+    assert {"Syria", "Turkey"} <= {m.text for p in report.places for m in p.mentions}

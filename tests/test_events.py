@@ -469,6 +469,8 @@ def events_of(nlp, text: str, published: str | None = None) -> list[dict]:
 @pytest.mark.parametrize("text, type_, mode, source, target", [
     ("Russia and Turkey agreed on a ceasefire in Idlib.", "AGREE", None,
      {"RUS.GOV", "TUR.GOV"}, set()),
+    ("The European Union allocated 95 million euros in humanitarian aid to Yemen.", "AID",
+     "economic", {"igo:eu"}, set()),
     # who acts chose the sense (a riot), and the classifier does not overrule it
     ("Protesters clashed with police in Baghdad.", "PROTEST", "riot",
      {"gen:protesters"}, {"gen:security-forces"}),

@@ -89,6 +89,15 @@ WITH_RELATIONS = frozenset({
     "partnership", "friendship", "alliance", "relationship", "rivalry", "dispute", "disputes",
     "war", "conflict", "tension", "tensions", "trade", "consultation", "consultations",
     "engagement", "summit", "meeting", "meetings", "discussion", "discussions"})
+#: Conflict and diplomacy "between" parties: "a truce between Israel and Hamas", "talks
+#: between Damascus and Ankara" (not "an agreement between Rock Hill and Fort Mill", where
+#: the towns stay places).
+BETWEEN_RELATIONS = frozenset({
+    "talk", "talks", "negotiation", "negotiations", "war", "fighting", "clash", "clashes",
+    "conflict", "hostilities", "truce", "ceasefire", "cease-fire", "armistice", "peace",
+    "mediation", "tension", "tensions", "relations", "rivalry", "dispute", "disputes",
+    "rapprochement", "reconciliation", "normalisation", "normalization", "standoff", "summit"})
+
 
 def usage(span: Span) -> str:
     """How a name is used: 'literal' (the place itself), 'metonymic' (a government, team or
@@ -128,6 +137,11 @@ def usage(span: Span) -> str:
         return "literal"
     if root.dep_ == "pobj" and head.lower_ == "with" and (
             head.head.lower_ in WITH_RELATIONS or head.head.lemma_.lower() in WITH_RELATIONS):
+        return "metonymic"
+    # "a truce between Israel and Hamas", "talks between Damascus and Ankara": the parties
+    if first.dep_ == "pobj" and first.head.lower_ == "between" and (
+            first.head.head.lower_ in BETWEEN_RELATIONS
+            or first.head.head.lemma_.lower() in BETWEEN_RELATIONS):
         return "metonymic"
     # "an investigation by the United States", "was shelled by Russia": the one who acts
     if root.dep_ == "pobj" and head.lower_ == "by" and (
