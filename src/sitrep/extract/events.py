@@ -141,6 +141,9 @@ QUANTIFIERS = {"all", "part", "parts", "most", "much", "some", "rest", "half", "
                "lot", "lots", "group", "series", "wave", "spate", "string", "round", "volley",
                "barrage", "couple", "pair", "handful", "one", "two", "three", "several", "each",
                "any", "none", "both", "kind", "type", "sort", "set"}
+#: In a sense's ``obj`` list, stands for any armed actor the doc names ("armed the Houthis").
+ARMED_OBJECT = "@armed"
+ARMED_PARTY_KINDS = frozenset({"armed_group", "military"})
 #: Target nouns ACLED distinguishes when no actor is named.
 CIVILIAN_WORDS = {"civilian", "civilians", "resident", "residents", "villager", "villagers",
                   "people", "child", "children", "woman", "women", "man", "men", "family",
@@ -1325,6 +1328,9 @@ class _SenseContext:
                          for p in _pobjs(prep)]
             for h in heads:
                 out |= _np_words(h)
+                aid = self.index.actor_at[_through_quantifier(h).i]
+                if aid is not None and self.index.kind.get(aid) in ARMED_PARTY_KINDS:
+                    out.add(ARMED_OBJECT)  # "armed the Houthis": a named armed party
             return out
         return self._get("obj", compute)
 
