@@ -471,6 +471,9 @@ def events_of(nlp, text: str, published: str | None = None) -> list[dict]:
      {"RUS.GOV", "TUR.GOV"}, set()),
     ("The European Union allocated 95 million euros in humanitarian aid to Yemen.", "AID",
      "economic", {"igo:eu"}, set()),
+    # who lost the ground, even where the parser hangs "from" on the place
+    ("The Syrian army recaptured Palmyra from the Islamic State.", "ASSAULT", None,
+     {"SYR.MIL.ARMY"}, {"grp:isis"}),
     # an object condition may name any armed party the doc has ("@armed")
     ("Iran armed the Houthis.", "AID", "military", {"IRN.GOV"}, {"grp:houthis"}),
     # who acts chose the sense (a riot), and the classifier does not overrule it

@@ -1043,7 +1043,9 @@ class EventFinder:
     def _prep_targets(self, cand: _Candidate, holders: list[Token], index: _DocIndex,
                       extra: list[Token] = ()) -> None:
         wanted = TARGET_PREPS.get(cand.sense.type, set())
-        if cand.sense.type == "ASSAULT" and cand.sense.acled != "clash":
+        if cand.sense.type == "ASSAULT" and cand.sense.acled == "territory":
+            wanted = (wanted - {"with"}) | {"from"}  # "recaptured Palmyra from the IS"
+        elif cand.sense.type == "ASSAULT" and cand.sense.acled != "clash":
             wanted = wanted - {"with"}
         elif cand.sense.type == "PROTEST" and cand.sense.mode == "riot":
             wanted = wanted | {"with"}  # "protesters clashed with police"
@@ -1060,6 +1062,17 @@ class EventFinder:
                         ids = self._actors(p, index, cand, convert)
                         cand.target += ids
                         cand.target_words |= _np_words(p)
+        if cand.sense.type == "ASSAULT" and cand.sense.acled == "territory":
+            # "recaptured [Palmyra from the IS]": the parser often hangs "from" on the place
+            for holder in holders:
+                for obj in holder.children:
+                    if obj.dep_ not in {"dobj", "nsubjpass"}:
+                        continue
+                    for prep in _preps(obj):
+                        if prep.lower_ == "from" and prep.i not in seen:
+                            seen.add(prep.i)
+                            for p in _pobjs(prep):
+                                cand.target += self._actors(p, index, cand, convert)
         # "X met with Y" keeps Y a target; an actor never targets itself.
         cand.target = [t for t in _unique(cand.target) if t not in cand.source]
 
