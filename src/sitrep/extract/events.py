@@ -593,7 +593,8 @@ class EventFinder:
     """The events of a doc; one instance per pipeline (it holds the lexicon and the ACLED map)."""
 
     def __init__(self, lexicon: Lexicon | None = None, acled: AcledMap | None = None, *,
-                 use_model: bool = True, new_event: float = 0.5, retype: float = 0.9, roles: str = "source"):
+                 use_model: bool = True, new_event: float = 0.5, retype: float = 0.9,
+                 roles: str = "source"):
         self.lexicon = lexicon or default_lexicon()
         self.acled = acled or default_acled_map()
         # The trained layer (see _trained_layer); it is skipped when `make models` has not run.
@@ -1043,8 +1044,14 @@ class EventFinder:
     def _prep_targets(self, cand: _Candidate, holders: list[Token], index: _DocIndex,
                       extra: list[Token] = ()) -> None:
         wanted = TARGET_PREPS.get(cand.sense.type, set())
+        extra = list(extra)
         if cand.sense.type == "ASSAULT" and cand.sense.acled == "territory":
-            wanted = (wanted - {"with"}) | {"from"}  # "recaptured Palmyra from the IS"
+            # who lost the ground: "recaptured Palmyra from the IS", where the parser often
+            # hangs "from" on the place taken
+            wanted = (wanted - {"with"}) | {"from"}
+            extra += [prep for holder in holders for obj in holder.children
+                      if obj.dep_ in {"dobj", "nsubjpass"}
+                      for prep in _preps(obj) if prep.lower_ == "from"]
         elif cand.sense.type == "ASSAULT" and cand.sense.acled != "clash":
             wanted = wanted - {"with"}
         elif cand.sense.type == "PROTEST" and cand.sense.mode == "riot":
@@ -1052,7 +1059,7 @@ class EventFinder:
         convert = "capital" if cand.sense.type in VERBAL_TYPES else None
         seen = set()
         for holder in holders:
-            for prep in list(_preps(holder)) + list(extra):
+            for prep in list(_preps(holder)) + extra:
                 if prep.i in seen:
                     continue
                 seen.add(prep.i)
@@ -1062,17 +1069,6 @@ class EventFinder:
                         ids = self._actors(p, index, cand, convert)
                         cand.target += ids
                         cand.target_words |= _np_words(p)
-        if cand.sense.type == "ASSAULT" and cand.sense.acled == "territory":
-            # "recaptured [Palmyra from the IS]": the parser often hangs "from" on the place
-            for holder in holders:
-                for obj in holder.children:
-                    if obj.dep_ not in {"dobj", "nsubjpass"}:
-                        continue
-                    for prep in _preps(obj):
-                        if prep.lower_ == "from" and prep.i not in seen:
-                            seen.add(prep.i)
-                            for p in _pobjs(prep):
-                                cand.target += self._actors(p, index, cand, convert)
         # "X met with Y" keeps Y a target; an actor never targets itself.
         cand.target = [t for t in _unique(cand.target) if t not in cand.source]
 
