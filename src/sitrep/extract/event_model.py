@@ -259,7 +259,7 @@ ROLE_NAMES = {"S": "source", "T": "target", "R": "both"}
 def _decode(art: dict, span, context: dict | None = None) -> list[str]:
     """Greedy left-to-right BIO tags of ``span``'s tokens: the static features are scored in one
     matrix product, the previous-tag features added token by token."""
-    from ..train.event_type import token_keys
+    from ..train.event_type import prev_context_keys, prev_word_key, token_keys
 
     head = art["roles"]
     vectorizer, clf = head["vectorizer"], head["clf"]
@@ -282,7 +282,7 @@ def _decode(art: dict, span, context: dict | None = None) -> list[str]:
     classes = [str(c) for c in clf.classes_]
     # the previous-tag features (train.event_type.prev_features) as weight rows, looked up once
     # per process: the three that do not name the word, summed per (p1, p2, chunk mark) (a few
-    # hundred), and the word's, kept when the word has one
+    # hundred), and the word's, kept when the vocabulary has it
     context_rows = head.setdefault("_prev_context_rows", {})
     word_rows = head.setdefault("_prev_word_rows", {})
     tags: list[str] = []
@@ -291,15 +291,14 @@ def _decode(art: dict, span, context: dict | None = None) -> list[str]:
         p2 = tags[k - 2] if k > 1 else "<s>"
         row = context_rows.get((p1, p2, chunk))
         if row is None:
-            cols = [get(key) for key in ("p1=" + p1, "p12=" + p1 + "|" + p2,
-                                         "p1|chunk=" + p1 + "|" + chunk)]
+            cols = [get(key) for key in prev_context_keys(p1, p2, chunk)]
             row = context_rows[p1, p2, chunk] = sum(
                 (weights[c] for c in cols if c is not None), np.zeros(weights.shape[1]))
         score = base[k] + row
-        key = p1 + "|" + word
+        key = prev_word_key(p1, word)
         wrow = word_rows.get(key)
-        if wrow is None and key not in word_rows:
-            col = get("p1|w=" + key)
+        if wrow is None:
+            col = get(key)
             if col is not None:
                 wrow = word_rows[key] = weights[col]
         if wrow is not None:

@@ -218,7 +218,7 @@ def doc_context(doc, chunks_of=None, spans=None) -> dict:
     # for the tagger)
     if chunks_of is not None:
         ctx["chunk"] = _chunk_map(chunks_of)
-    elif (spans is not None and parsed):
+    elif spans is not None and parsed:
         ctx["chunk"] = {i: ch for a, b in ranges for i, ch in _chunk_map(doc[a:b]).items()}
     else:
         ctx["chunk"] = None
@@ -319,9 +319,21 @@ def token_keys(span, context: dict | None = None) -> tuple[list[list[str]], list
     return out, prev
 
 
+def prev_context_keys(p1: str, p2: str, chunk: str) -> tuple[str, str, str]:
+    """The column names of the previous-tag features that do not name the word."""
+    return "p1=" + p1, "p12=" + p1 + "|" + p2, "p1|chunk=" + p1 + "|" + chunk
+
+
+def prev_word_key(p1: str, word: str) -> str:
+    """The column name of the previous tag with the word."""
+    return "p1|w=" + p1 + "|" + word
+
+
 def prev_features(word: str, chunk: str, p1: str, p2: str) -> dict[str, str]:
-    """The features of the previous tags (the tagger decodes left to right)."""
-    return {"p1": p1, "p12": p1 + "|" + p2, "p1|w": p1 + "|" + word, "p1|chunk": p1 + "|" + chunk}
+    """The features of the previous tags (the tagger decodes left to right), as DictVectorizer
+    reads them; the decoder (``extract.event_model``) looks up the same column names."""
+    return dict(key.split("=", 1)
+                for key in (*prev_context_keys(p1, p2, chunk), prev_word_key(p1, word)))
 
 
 def gold_token_tags(sentence, doc) -> list[str]:
