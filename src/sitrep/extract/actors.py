@@ -53,14 +53,14 @@ for _words, _suffixes in NOMINALS.items():
 PEOPLE_NOUNS = {"observers", "observer", "officials", "official", "soldiers", "soldier",
                 "troops", "diplomats", "diplomat", "citizens", "citizen", "nationals",
                 "fighters", "advisers", "advisors", "experts", "delegation", "envoy",
-                "counterparts", "counterpart", "leaders", "leader", "forces", "militias",
+                "leaders", "leader", "forces", "militias",
                 "militiamen", "mercenaries", "contractors", "pilots", "police", "guards",
                 "monitors", "peacekeepers", "volunteers", "jihadist", "jihadists", "sponsor",
                 "negotiators", "mediators", "side", "team", "authorities", "intelligence",
                 "warplanes", "jets", "aircraft", "helicopters", "drones", "ships", "warships",
                 "army", "armies", "navy", "navies", "military", "militaries", "hackers",
                 "regulators", "prosecutors", "investigators", "lawmakers", "officers",
-                "commanders", "agents", "ministers", "governments", "coastguard", "gunboats"}
+                "commanders", "agents", "governments", "coastguard", "gunboats"}
 #: Offices of state: a demonym before one names that state's government ("the German
 #: president", "the Polish head of state").
 OFFICE_NOUNS = {"president", "presidents", "minister", "ministers", "premier", "chancellor",

@@ -55,7 +55,8 @@ _DATELINE = re.compile(
     r"(?:,\s[A-Z][A-Za-z.]*(?:\s[A-Z][A-Za-z.]*)?)?"  # ", N.C." / ", South Korea"
     r"(?:,?\s\w+\s\d{1,2})?"                         # ", April 5"
     r"\s*(?:\([^()\n]{0,30}\)\s*)?"                 # "(AP)"
-    r"(?:[—–:]|-{1,2}(?=[\s(])|(?<=[A-Z]{2})\s(?=[A-Z][a-z]))")  # a dash or colon, or caps then a word
+    # a dash or a colon, or a name in capitals then a word
+    r"(?:[—–:]|-{1,2}(?=[\s(])|(?<=[A-Z]{2})\s(?=[A-Z][a-z]))")
 
 
 def dateline(doc: Doc) -> tuple[int, int] | None:

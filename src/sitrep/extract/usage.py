@@ -53,8 +53,9 @@ GEO_HEADS = {"town", "city", "village", "border", "territory", "land", "coast", 
              "frontline", "basin", "delta", "plateau", "mainland", "coastline", "province",
              "governorates", "provinces", "towns", "cities", "villages", "borders", "areas"}
 #: Verbs whose subject stays a place: "Daraa lies south of Damascus".
-STATIVE_VERBS = {"be", "lie", "border", "remain", "stay", "become", "sit", "stretch", "extend", "host", "include",
-                 "contain", "see", "experience", "suffer", "receive", "straddle", "overlook"}
+STATIVE_VERBS = {"be", "lie", "border", "remain", "stay", "become", "sit", "stretch", "extend",
+                 "host", "include", "contain", "see", "experience", "suffer", "receive",
+                 "straddle", "overlook"}
 #: Verbs whose object is an actor: "Slovenia beat Spain", "urged Damascus to".
 OBJECT_AGENT_VERBS = {"beat", "defeat", "play", "face", "urge", "accuse", "warn", "sanction",
                       "criticise", "criticize", "blame", "condemn", "thank", "ask", "tell",
@@ -80,7 +81,6 @@ def modified_noun(tok: Token) -> Token | None:
     return tok if tok.pos_ in {"NOUN", "PROPN"} else None
 
 
-
 #: Nouns of a relation with a partner: the state "with" whom one has them acts ("talks with
 #: Iraq", "ties with Qatar"); singular and plural, as the word is written or as its lemma.
 WITH_RELATIONS = frozenset({
@@ -97,6 +97,14 @@ BETWEEN_RELATIONS = frozenset({
     "conflict", "hostilities", "truce", "ceasefire", "cease-fire", "armistice", "peace",
     "mediation", "tension", "tensions", "relations", "rivalry", "dispute", "disputes",
     "rapprochement", "reconciliation", "normalisation", "normalization", "standoff", "summit"})
+
+
+def _party_of(tok: Token, prep: str, relations: frozenset[str]) -> bool:
+    """``tok`` is the object of ``prep`` after one of the relation nouns ("talks with X")."""
+    if tok.dep_ != "pobj" or tok.head.lower_ != prep:
+        return False
+    noun = tok.head.head
+    return noun.lower_ in relations or noun.lemma_.lower() in relations
 
 
 def usage(span: Span) -> str:
@@ -135,13 +143,10 @@ def usage(span: Span) -> str:
                 and any(x.dep_ == "xcomp" for x in c.children) for c in verb.children):
             return "metonymic"
         return "literal"
-    if root.dep_ == "pobj" and head.lower_ == "with" and (
-            head.head.lower_ in WITH_RELATIONS or head.head.lemma_.lower() in WITH_RELATIONS):
+    if _party_of(root, "with", WITH_RELATIONS):
         return "metonymic"
     # "a truce between Israel and Hamas", "talks between Damascus and Ankara": the parties
-    if first.dep_ == "pobj" and first.head.lower_ == "between" and (
-            first.head.head.lower_ in BETWEEN_RELATIONS
-            or first.head.head.lemma_.lower() in BETWEEN_RELATIONS):
+    if _party_of(first, "between", BETWEEN_RELATIONS):
         return "metonymic"
     # "an investigation by the United States", "was shelled by Russia": the one who acts
     if root.dep_ == "pobj" and head.lower_ == "by" and (
