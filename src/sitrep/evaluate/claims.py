@@ -118,36 +118,32 @@ def prf(labels: list[int], predicted: list[int]) -> tuple[float, float, float]:
 
 # -- the eval verbs -----------------------------------------------------------------------------
 
-def _scores(pipeline, texts: list[str]) -> list[float]:
-    """The checkworthiness of each text as the pipeline sees it: the highest of its sentences."""
-    from ..extract import claims  # noqa: F401  (registers the factory)
+def _claims(pipeline, texts: list[str]) -> list[list[dict]]:
+    """The claims (at any score) of each text, parsed by the pipeline's spaCy model alone."""
     from ..extract.claims import find
 
     nlp = pipeline.nlp
     disabled = [n for n in nlp.pipe_names if n.startswith("sitrep_")]
     with nlp.select_pipes(disable=disabled):
-        docs = nlp.pipe(texts, batch_size=256)
-        return [max((c["checkworthiness"] for c in find(doc, min_score=0.0)), default=0.0)
-                for doc in docs]
+        return [find(doc, min_score=0.0) for doc in nlp.pipe(texts, batch_size=256)]
+
+
+def _scores(pipeline, texts: list[str]) -> list[float]:
+    """The checkworthiness of each text as the pipeline sees it: the highest of its sentences."""
+    return [max((c["checkworthiness"] for c in found), default=0.0)
+            for found in _claims(pipeline, texts)]
 
 
 def _line_scores(pipeline, lines: list[str]) -> list[float]:
     """The checkworthiness of each line of a transcript fed whole: its most check-worthy
     sentence's (sentences are cut at line breaks, so none straddles two lines)."""
-    from ..extract import claims  # noqa: F401  (registers the factory)
-    from ..extract.claims import find
-
     lines = [" ".join(line.split()) for line in lines]  # a line break inside a line is not one
     starts, at = [], 0
     for line in lines:
         starts.append(at)
         at += len(line) + 1
-    nlp = pipeline.nlp
-    disabled = [n for n in nlp.pipe_names if n.startswith("sitrep_")]
-    with nlp.select_pipes(disable=disabled):
-        doc = nlp("\n".join(lines))
     scores = [0.0] * len(lines)
-    for claim in find(doc, min_score=0.0):
+    for claim in _claims(pipeline, ["\n".join(lines)])[0]:
         k = bisect.bisect_right(starts, claim["start"]) - 1
         scores[k] = max(scores[k], claim["checkworthiness"])
     return scores
