@@ -32,7 +32,7 @@ from importlib import resources
 import yaml
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc
 
 from .spans import doc_text
 
@@ -127,10 +127,6 @@ class Tokens:
     end: list[int]
     seg: list[int]
     lex: list[frozenset[str] | set[str]]
-
-    @property
-    def toks(self) -> list[Token]:
-        return [self.doc[i] for i in self.ids]
 
     @classmethod
     def of(cls, doc: Doc) -> Tokens:
