@@ -569,6 +569,14 @@ def test_role_tagger_spans_keep_a_bracketed_acronym_and_name_each_conjunct(full_
 
 
 @pytest.mark.slow
+def test_a_place_hung_on_a_party_is_the_events_place(full_nlp):
+    """The parser hangs "in Baghdad" on "police"; the riot still happened in Baghdad."""
+    e = only(events_of(full_nlp, "Protesters clashed with police in Baghdad on Monday."),
+             "PROTEST")
+    assert e["place"] == "geonames:98182"
+
+
+@pytest.mark.slow
 def test_a_claim_of_responsibility_names_the_source_and_stays_its_word(full_nlp):
     e = only(events_of(full_nlp, "The Houthis claimed responsibility for a drone attack on "
                                  "Saudi oil facilities."), "ASSAULT")

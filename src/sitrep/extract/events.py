@@ -837,8 +837,9 @@ class EventFinder:
 
     @staticmethod
     def _sentence_place(sent: Span, index: _DocIndex, cand: _Candidate) -> str | None:
-        """The place of the sentence's locative adjuncts ("... in Daraa", "near X"), when it
-        names exactly one (the parser often hangs them on another word of the clause)."""
+        """The place of the sentence's locative adjuncts ("... in Daraa", "near X"), on its verbs
+        or the event's parties, when it names exactly one (the parser often hangs them on
+        another word of the clause)."""
         doc = sent.doc
         ids = set()
         for i in range(sent.start, sent.end):
@@ -849,8 +850,9 @@ class EventFinder:
             while tok.dep_ in {"compound", "conj", "amod", "nmod"} and tok.head != tok:
                 tok = tok.head
             prep = tok.head
-            if tok.dep_ == "pobj" and prep.lower_ in ADJUNCT_PREPS and prep.head.pos_ in {
-                    "VERB", "AUX"}:
+            # on the verb, or on one of the event's parties ("clashed with [police in Baghdad]")
+            if tok.dep_ == "pobj" and prep.lower_ in ADJUNCT_PREPS and (
+                    prep.head.pos_ in {"VERB", "AUX"} or prep.head.i in cand.arg_tokens):
                 ids.add(pid)
         if len(ids) == 1:
             cand.confidence -= 0.05
