@@ -102,6 +102,39 @@ def test_predictions_are_well_formed(trained, blank):
     assert event_model.predict([]) == [] and event_model.roles([]) == []
 
 
+def test_role_tags_decoded_together_match_a_token_by_token_decoder(trained, blank):
+    """The decoder tags all sentences position by position with summed weight rows; a tagger
+    that asks the classifier token by token, with the previous tags' features, agrees."""
+    from spacy.tokens import Doc
+
+    art = event_model.model()
+    head = art["roles"]
+    words = ["Rebels", "shelled", "the", "town", "of", "Marlow", "on", "Monday", ".",
+             "Police", "arrested", "activists", "in", "the", "capital", "."]
+    doc = Doc(blank.vocab, words=words, sent_starts=[True] + [False] * 8 + [True] + [False] * 6)
+    spans = [*doc.sents, blank("The two foreign ministers agreed to reopen embassies."),
+             blank("A drone strike hit a convoy.")]
+
+    def one_by_one(span) -> list[str]:
+        tags: list[str] = []
+        for k, row in enumerate(event_type.token_features(span,
+                                                          event_type.doc_context(span.doc))):
+            p1 = tags[k - 1] if k > 0 else "<s>"
+            p2 = tags[k - 2] if k > 1 else "<s>"
+            feats = {**row, **event_type.prev_features(row["w"], row["chunk"], p1, p2)}
+            scores = head["clf"].decision_function(head["vectorizer"].transform([feats]))[0]
+            tag = str(head["clf"].classes_[scores.argmax()])
+            if tag.startswith("I-") and (p1 in ("<s>", "O") or p1[2:] != tag[2:]):
+                tag = "B-" + tag[2:]
+            tags.append(tag)
+        return tags
+
+    together = event_model._decode_many(
+        art, [(span, event_type.doc_context(span.doc)) for span in spans])
+    assert together == [one_by_one(span) for span in spans]
+    assert [len(tags) for tags in together] == [9, 7, 9, 7]
+
+
 def test_training_is_deterministic(trained, blank, tmp_path):
     shared, _ = trained
     docs = [blank("A drone strike hit a convoy near Marlow."), blank("Police arrested activists.")]

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from itertools import repeat
 
 import numpy as np
 
@@ -256,58 +257,114 @@ def combine_acled(rule: str | None, model: tuple[str | None, float],
 ROLE_NAMES = {"S": "source", "T": "target", "R": "both"}
 
 
-def _decode(art: dict, span, context: dict | None = None) -> list[str]:
-    """Greedy left-to-right BIO tags of ``span``'s tokens: the static features are scored in one
-    matrix product, the previous-tag features added token by token."""
-    from ..train.event_type import prev_context_keys, prev_word_key, token_keys
+def _prev_tables(head: dict, classes: list[str]) -> dict:
+    """The previous-tag features (``train.event_type.prev_features``) as arrays, made once per
+    process: the weight rows of the three that do not name the word, summed per (p1, p2, chunk
+    mark); and per word, the vocabulary column of "previous tag with this word" for each
+    previous tag. Tag 0 is the sentence start."""
+    cached = head.get("_prev_tables")
+    if cached is not None:
+        return cached
+    from ..train.event_type import prev_context_keys, prev_word_key
+
+    weights, _ = _weights(head)
+    vocab = head["vectorizer"].vocabulary_
+    tags = ["<s>", *classes]
+    chunks = ("B", "I", "O")
+    context = np.zeros((len(tags), len(tags), len(chunks), weights.shape[1]))
+    for a, p1 in enumerate(tags):
+        for b, p2 in enumerate(tags):
+            for c, chunk in enumerate(chunks):
+                cols = [vocab.get(key) for key in prev_context_keys(p1, p2, chunk)]
+                context[a, b, c] = sum((weights[col] for col in cols if col is not None),
+                                       np.zeros(weights.shape[1]))
+    prefix = prev_word_key("", "")[:-1]  # "p1|w=": the key is prefix + tag + "|" + word
+    by_word: dict[str, list[tuple[int, int]]] = {}
+    index = {tag: k for k, tag in enumerate(tags)}
+    for key, col in vocab.items():
+        if key.startswith(prefix):
+            tag, _, word = key[len(prefix):].partition("|")
+            if tag in index and prev_word_key(tag, word) == key:
+                by_word.setdefault(word, []).append((index[tag], col))
+    # a zero row past the last column: the row of "no such column"
+    padded = np.vstack([weights, np.zeros((1, weights.shape[1]))])
+    kinds = [t[2:] if t[:2] in ("B-", "I-") else "" for t in tags]
+    kind_index = {k: n for n, k in enumerate(dict.fromkeys(kinds))}
+    begin = [index.get("B-" + t[2:], k) if t.startswith("I-") else k for k, t in enumerate(tags)]
+    cached = head["_prev_tables"] = {
+        "tags": tags, "context": context, "by_word": by_word, "padded": padded,
+        "chunk": {c: k for k, c in enumerate(chunks)},
+        "inside": np.array([t.startswith("I-") for t in tags]),
+        "kind": np.array([kind_index[k] for k in kinds]), "begin": np.array(begin),
+        "outside": np.array([t in ("<s>", "O") for t in tags])}
+    return cached
+
+
+def _decode_many(art: dict, items: list[tuple]) -> list[list[str]]:
+    """Greedy left-to-right BIO tags of each ``(span, context)``'s tokens. The static features
+    are scored in one matrix product; the previous-tag features, which depend on the tags
+    already chosen, position by position for all spans at once."""
+    from ..train.event_type import token_keys
 
     head = art["roles"]
-    vectorizer, clf = head["vectorizer"], head["clf"]
-    static, words = token_keys(span, context)
-    if not static:
-        return []
-    vocab = vectorizer.vocabulary_
+    vocab = head["vectorizer"].vocabulary_
     weights, bias = _weights(head)
-    # what DictVectorizer.transform gives (string values: one-hot "name=value"), scored at
-    # once: the weight rows of every token's features, summed per token by cumulative sums
-    indices: list[int] = []
-    ends = []
-    get = vocab.get
-    for keys in static:
-        indices += [c for c in map(get, keys) if c is not None]
-        ends.append(len(indices))
-    sums = np.vstack([np.zeros((1, weights.shape[1])), np.cumsum(weights[indices], axis=0)])
-    ends_a = np.asarray(ends)
-    base = sums[ends_a] - sums[np.concatenate([[0], ends_a[:-1]])] + bias
-    classes = [str(c) for c in clf.classes_]
-    # the previous-tag features (train.event_type.prev_features) as weight rows, looked up once
-    # per process: the three that do not name the word, summed per (p1, p2, chunk mark) (a few
-    # hundred), and the word's, kept when the vocabulary has it
-    context_rows = head.setdefault("_prev_context_rows", {})
-    word_rows = head.setdefault("_prev_word_rows", {})
-    tags: list[str] = []
-    for k, (word, chunk) in enumerate(words):
-        p1 = tags[k - 1] if k > 0 else "<s>"
-        p2 = tags[k - 2] if k > 1 else "<s>"
-        row = context_rows.get((p1, p2, chunk))
-        if row is None:
-            cols = [get(key) for key in prev_context_keys(p1, p2, chunk)]
-            row = context_rows[p1, p2, chunk] = sum(
-                (weights[c] for c in cols if c is not None), np.zeros(weights.shape[1]))
-        score = base[k] + row
-        key = prev_word_key(p1, word)
-        wrow = word_rows.get(key)
-        if wrow is None:
-            col = get(key)
-            if col is not None:
-                wrow = word_rows[key] = weights[col]
-        if wrow is not None:
-            score = score + wrow
-        tag = classes[int(score.argmax())]
-        if tag.startswith("I-") and (p1 == "<s>" or p1 == "O" or p1[2:] != tag[2:]):
-            tag = "B-" + tag[2:]  # an I- that starts a span
-        tags.append(tag)
-    return tags
+    classes = [str(c) for c in head["clf"].classes_]
+    tables = _prev_tables(head, classes)
+    keys: list[str] = []
+    ends: list[int] = []
+    lengths: list[int] = []
+    words: list[tuple[str, str]] = []
+    for span, context in items:
+        static, span_words = token_keys(span, context)
+        for token in static:
+            keys += token
+            ends.append(len(keys))
+        lengths.append(len(static))
+        words += span_words
+    n = len(ends)
+    if not n:
+        return [[] for _ in items]
+    # per token, the sum of its static features' weight rows: DictVectorizer.transform's
+    # one-hot "name=value" columns times the weights, as one sparse product
+    from scipy.sparse import csr_matrix
+
+    cols = np.fromiter(map(vocab.get, keys, repeat(-1)), dtype=np.int64, count=len(keys))
+    known = cols >= 0
+    indptr = np.concatenate([[0], np.cumsum(known)])[np.concatenate([[0], ends])]
+    X = csr_matrix((np.ones(int(known.sum())), cols[known], indptr),
+                   shape=(n, weights.shape[0]))
+    base = np.asarray(X @ weights) + bias
+    # per token and previous tag, the column of "previous tag with this word" (or the zero row)
+    none = weights.shape[0]
+    word_cols = np.full((n, len(tables["tags"])), none)
+    chunk = np.empty(n, dtype=np.int64)
+    by_word, chunk_index = tables["by_word"], tables["chunk"]
+    for t, (word, mark) in enumerate(words):
+        chunk[t] = chunk_index[mark]
+        for tag, col in by_word.get(word, ()):
+            word_cols[t, tag] = col
+    # the spans' tokens position by position: at step k, every span longer than k
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    lengths_a = np.asarray(lengths)
+    tags = np.zeros(n, dtype=np.int64)
+    context, padded = tables["context"], tables["padded"]
+    inside, kind, begin, outside = (tables[k] for k in ("inside", "kind", "begin", "outside"))
+    for k in range(int(lengths_a.max())):
+        live = offsets[lengths_a > k] + k
+        p1 = tags[live - 1] if k > 0 else np.zeros(len(live), dtype=np.int64)
+        p2 = tags[live - 2] if k > 1 else np.zeros(len(live), dtype=np.int64)
+        score = base[live] + context[p1, p2, chunk[live]] + padded[word_cols[live, p1]]
+        tag = score.argmax(axis=1) + 1  # tag 0 is the sentence start
+        # an I- that starts a span is a B-
+        starts = inside[tag] & (outside[p1] | (kind[p1] != kind[tag]))
+        tags[live] = np.where(starts, begin[tag], tag)
+    names = tables["tags"]
+    out, at = [], 0
+    for length in lengths:
+        out.append([names[t] for t in tags[at:at + length].tolist()])
+        at += length
+    return out
 
 
 def roles(items: Sequence) -> list[list[tuple[str, int, int]]] | None:
@@ -328,11 +385,12 @@ def roles(items: Sequence) -> list[list[tuple[str, int, int]]] | None:
             of_doc.setdefault(id(span.doc), []).append(span)
     contexts: dict[int, dict] = {}  # per doc, for the spans of one doc
     for span in spans:
+        if id(span.doc) not in contexts:
+            contexts[id(span.doc)] = doc_context(span.doc, spans=of_doc[id(span.doc)])
+    all_tags = _decode_many(art, [(span, contexts[id(span.doc)]) for span in spans])
+    for span, tags in zip(spans, all_tags):
         doc = span.doc
         base = 0 if span is doc else span.start
-        if id(doc) not in contexts:
-            contexts[id(doc)] = doc_context(doc, spans=of_doc[id(doc)])
-        tags = _decode(art, span, contexts[id(doc)])
         found, role, first = [], None, 0
         for k, tag in enumerate([*tags, "O"]):
             kind = tag[2:] if tag != "O" else None

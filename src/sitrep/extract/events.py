@@ -682,6 +682,12 @@ class EventFinder:
         dists = iter(dists)
         for (found, index), (todo, mains) in zip(states, plans):
             self._apply(found, index, todo, [next(dists) for _ in todo], mains)
+        # the role tagger reads the main events' sentences of all the docs in one call: it
+        # decodes position by position across the sentences it is given
+        tagged = iter(event_model.roles([found[k][0] for (found, _), (_, mains) in
+                                         zip(states, plans) for k, _ in mains]) or [])
+        for (found, index), (_, mains) in zip(states, plans):
+            self._take(found, index, mains, [next(tagged, []) for _ in mains])
 
     def _plan(self, found: list[tuple[Span, list[_Candidate]]], index: _DocIndex
               ) -> tuple[list[tuple[int, _Candidate | None]], list[tuple[int, _Candidate]]]:
@@ -726,8 +732,13 @@ class EventFinder:
                     self._finish(main, index)
             if self._wants_roles(main):
                 mains.append((k, main))
-        tagged = event_model.roles([found[k][0] for k, _ in mains]) if mains else []
-        for (k, main), spans in zip(mains, tagged or [[] for _ in mains]):
+
+    def _take(self, found: list[tuple[Span, list[_Candidate]]], index: _DocIndex,
+              mains: list[tuple[int, _Candidate]], tagged: list[list[tuple[str, int, int]]]
+              ) -> None:
+        """The role tagger's spans (``tagged``, per main event) as the main events' arguments;
+        a new model event whose source the tagger did not name is dropped."""
+        for (k, main), spans in zip(mains, tagged):
             _take_roles(main, spans, index)
             if main.sense.confidence < 0 and not any(x[0] == "source" for x in main.arguments):
                 found[k] = (found[k][0], [])  # a model event with no actor: not kept

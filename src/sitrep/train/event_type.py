@@ -217,18 +217,31 @@ def doc_context(doc, chunks_of=None, spans=None) -> dict:
     # (spaCy's noun_chunks is a Python loop over every token, and many docs have no sentence
     # for the tagger)
     if chunks_of is not None:
-        ctx["chunk"] = _chunk_map(chunks_of)
+        ctx["chunk"] = _chunk_map(chunks_of, ctx["head"])
     elif spans is not None and parsed:
-        ctx["chunk"] = {i: ch for a, b in ranges for i, ch in _chunk_map(doc[a:b]).items()}
+        ctx["chunk"] = {i: ch for a, b in ranges
+                        for i, ch in _chunk_map(doc[a:b], ctx["head"]).items()}
     else:
         ctx["chunk"] = None
     return ctx
 
 
-def _chunk_map(doclike) -> dict[int, tuple[int, int, int]]:
+def _chunk_map(doclike, head: list[int] | None = None) -> dict[int, tuple[int, int, int]]:
+    """Per token in a noun chunk: (chunk start, chunk end, chunk root). ``head``: the doc's
+    head indices, when made already (a chunk's root is then its one token whose head lies
+    outside it, found without building a Span)."""
     doc = doclike.doc
-    return {i: (start, end, doc[start:end].root.i) for start, end in _chunks(doclike)
-            for i in range(start, end)}
+    out = {}
+    for start, end in _chunks(doclike):
+        root = None
+        if head is not None:
+            outside = [i for i in range(start, end) if not start <= head[i] < end or head[i] == i]
+            root = outside[0] if len(outside) == 1 else None
+        if root is None:
+            root = doc[start:end].root.i
+        for i in range(start, end):
+            out[i] = (start, end, root)
+    return out
 
 
 def _predicate(i: int, head: list[int], pos: list[str]) -> tuple[int, int]:
@@ -269,7 +282,7 @@ def token_keys(span, context: dict | None = None) -> tuple[list[list[str]], list
     shape, tag, iob, roots = context["shape"], context["tag"], context["iob"], context["root"]
     parsed = context["parsed"]
     if context["chunk"] is None:
-        context["chunk"] = _chunk_map(doc)
+        context["chunk"] = _chunk_map(doc, context["head"])
     head, ent, chunk_of = context["head"], context["ent"], context["chunk"]
 
     def chunk_mark(i: int) -> str:
@@ -287,7 +300,7 @@ def token_keys(span, context: dict | None = None) -> tuple[list[list[str]], list
         while head[cur] != cur and head[cur] != root:
             cur = head[cur]
         rdep = "ROOT" if t == root else dep[cur]
-        ancestors = list(_ancestors(t, head))
+        ancestor_deps = [dep[a] for a in _ancestors(t, head)]
         h = head[t]
         rootl = lemma[root]
         mark = marks[t - first]
@@ -297,9 +310,9 @@ def token_keys(span, context: dict | None = None) -> tuple[list[list[str]], list
             "hpos=" + pos[h], "ent=" + ent[t], "iob=" + iob[t], "pdep=" + pdep,
             "pl|pdep=" + lemma[pred] + "|" + pdep, "pisroot=" + str(pred == root),
             "side=" + side, "rootl=" + rootl, "rootl|side=" + rootl + "|" + side,
-            "anc=" + ">".join(dep[a] for a in ancestors[:3]), "pdep|side=" + pdep + "|" + side,
+            "anc=" + ">".join(ancestor_deps[:3]), "pdep|side=" + pdep + "|" + side,
             "rdep=" + rdep, "rl|rdep=" + rootl + "|" + rdep,
-            "conj=" + str(any(dep[a] == "conj" for a in ancestors)),
+            "conj=" + str("conj" in ancestor_deps),
             "l|pdep=" + lemma[t] + "|" + pdep, "chunk=" + mark,
         ]
         ch = chunk_of.get(t)
