@@ -110,6 +110,28 @@ def test_decode_keeps_a_run_only_where_it_peaks(parse):
 
 
 @pytest.mark.slow
+def test_token_probabilities_score_each_segment_once_as_the_tagger_would(parse):
+    """Scoring a segment's shared features once per segment gives the tagger's own
+    probabilities over every token's whole feature dict."""
+    import numpy as np
+    from sklearn.feature_extraction import FeatureHasher
+    from sklearn.linear_model import SGDClassifier
+
+    docs = [Tokens.of(parse(t)) for t in [
+        "The corrupt regime lies. The regime lies again and again!\nBrave patriots stand.",
+        "Officials met on Monday. They said nothing.", "Lies!"]]
+    rows = [f for tokens in docs for f in rhetoric.token_features(tokens)]
+    hasher = FeatureHasher(n_features=2 ** 12, alternate_sign=False)
+    labels = np.array([k % 3 == 0 for k in range(len(rows))])
+    tagger = SGDClassifier(loss="log_loss", random_state=0).fit(hasher.transform(rows), labels)
+    model = {"hasher": hasher, "tagger": tagger}
+    expected = tagger.predict_proba(hasher.transform(rows))[:, 1]
+    assert np.allclose(rhetoric._token_probabilities(model, docs), expected, rtol=0, atol=1e-12)
+    # the first sentence's content words, shared by its tokens
+    assert rhetoric.segment_features(docs[0])[0] == {
+        "sw=" + w: pytest.approx(3 ** -0.5) for w in ("corrupt", "regime", "lies")}
+
+
 def test_classify_given_spans(parse):
     text = "These terrorists are thugs."
     doc = parse(text)

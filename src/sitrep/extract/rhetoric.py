@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+import numpy as np
 import yaml
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -137,15 +138,9 @@ class Tokens:
         rows = doc.to_array([LOWER, SHAPE, IS_ALPHA, IS_STOP, IS_PUNCT, IS_SPACE, IDX,
                              LENGTH]).tolist() if len(doc) else []
         ids = [i for i, r in enumerate(rows) if not r[5]]
-        names: dict[int, str] = {}  # hash -> string, once per doc
-
-        def name(h: int) -> str:
-            got = names.get(h)
-            if got is None:
-                got = names[h] = strings[h]
-            return got
-
         kept = [rows[i] for i in ids]
+        # hash -> string, once per distinct word or shape of the doc
+        names = {h: strings[h] for h in {r[c] for r in kept for c in (0, 1)}}
         idx = [r[6] for r in kept]
         end = [r[6] + r[7] for r in kept]
         index = {i: k for k, i in enumerate(ids)}
@@ -167,14 +162,34 @@ class Tokens:
                     if lex[k] is _NO_LISTS:
                         lex[k] = set()
                     lex[k].add(list_name)
-        return cls(doc, ids, [name(r[0]) for r in kept], [name(r[1]) for r in kept],
+        return cls(doc, ids, [names[r[0]] for r in kept], [names[r[1]] for r in kept],
                    [bool(r[2]) for r in kept], [bool(r[3]) for r in kept],
                    [bool(r[4]) for r in kept], idx, end, seg, lex)
 
 
 def token_features(tokens: Tokens) -> list[dict[str, float]]:
     """One feature dict per token: the word, its shape and suffix, the words around it within its
-    segment, bigrams, being inside quotation marks, repetition in the document, lexicon lists."""
+    segment, bigrams, being inside quotation marks, repetition in the document, lexicon lists,
+    and the content words of its segment (:func:`segment_features`)."""
+    by_segment = segment_features(tokens)
+    return [{**by_segment.get(seg, {}), **own}
+            for seg, own in zip(tokens.seg, own_features(tokens))]
+
+
+def segment_features(tokens: Tokens) -> dict[int, dict[str, float]]:
+    """Per segment, the features all its tokens share: its content words (a sentence-level
+    prior). The tagger is linear, so a segment's are scored once, not once per token."""
+    seg, low, stop, alpha = tokens.seg, tokens.low, tokens.stop, tokens.alpha
+    segment_words: dict[int, list[str]] = {}
+    for i in range(len(low)):
+        if alpha[i] and not stop[i]:
+            segment_words.setdefault(seg[i], []).append(low[i])
+    return {k: {"sw=" + w: 1.0 / math.sqrt(len(ws)) for w in ws}
+            for k, ws in segment_words.items()}
+
+
+def own_features(tokens: Tokens) -> list[dict[str, float]]:
+    """The features of each token that its segment's other tokens do not share."""
     seg, low, stop, alpha = tokens.seg, tokens.low, tokens.stop, tokens.alpha
     text = doc_text(tokens.doc)
     counts = Counter(low)
@@ -185,18 +200,10 @@ def token_features(tokens: Tokens) -> list[dict[str, float]]:
         if b - a == 1 and text[a] in _QUOTE_CHARS:
             inside = not inside
         quoted.append(inside)
-    # the content words of each segment, shared by its tokens (a sentence-level prior)
-    segment_words: dict[int, list[str]] = {}
-    for i in range(n):
-        if alpha[i] and not stop[i]:
-            segment_words.setdefault(seg[i], []).append(low[i])
-    segment_feats = {k: {"sw=" + w: 1.0 / math.sqrt(len(ws)) for w in ws}
-                     for k, ws in segment_words.items()}
     feats = []
     for i in range(n):
         w = low[i]
-        f = dict(segment_feats.get(seg[i], ()))
-        f.update({"w=" + w: 1.0, "s=" + tokens.shape[i]: 1.0, "suf=" + w[-3:]: 1.0})
+        f = {"w=" + w: 1.0, "s=" + tokens.shape[i]: 1.0, "suf=" + w[-3:]: 1.0}
         for d in (-2, -1, 1, 2):
             j = i + d
             f[f"w{d}=" + (low[j] if 0 <= j < n and seg[j] == seg[i] else "<B>")] = 1.0
@@ -444,8 +451,7 @@ def find_many(docs: list[Doc], model=None, threshold: float | None = None) -> li
         found = {k: _rule_spans(tokens) for k, tokens in live}
     elif live:
         threshold = model["threshold"] if threshold is None else threshold
-        rows = [f for _, tokens in live for f in token_features(tokens)]
-        probs = model["tagger"].predict_proba(model["hasher"].transform(rows))[:, 1]
+        probs = _token_probabilities(model, [tokens for _, tokens in live])
         spans, items, at = {}, [], 0
         for k, tokens in live:
             spans[k] = decode(tokens, probs[at:at + len(tokens.ids)], threshold,
@@ -457,6 +463,28 @@ def find_many(docs: list[Doc], model=None, threshold: float | None = None) -> li
             found[k] = [(s, e, best[0][0], p * best[0][1])
                         for (s, e, p), best in zip(spans[k], ranked)]
     return [_records(doc, found.get(k, [])) for k, doc in enumerate(docs)]
+
+
+def _token_probabilities(model: dict, docs: list[Tokens]) -> np.ndarray:
+    """The tagger's probability that each token (of all ``docs``, in order) is in a span: its
+    own features and its segment's, each hashed and scored once (a logistic model is linear
+    in them), as ``tagger.predict_proba(hasher.transform(token_features(...)))[:, 1]``."""
+    from scipy.special import expit
+
+    own, segments, of_token = [], [], []
+    for tokens in docs:
+        by_segment = segment_features(tokens)
+        first = {}
+        for seg in tokens.seg:
+            if seg not in first:
+                first[seg] = len(segments)
+                segments.append(by_segment.get(seg, {}))
+            of_token.append(first[seg])
+        own += own_features(tokens)
+    hasher, tagger = model["hasher"], model["tagger"]
+    coef, bias = tagger.coef_.ravel(), float(tagger.intercept_[0])
+    scores = hasher.transform(own) @ coef + (hasher.transform(segments) @ coef)[of_token] + bias
+    return expit(scores)
 
 
 def _records(doc: Doc, found: list[tuple[int, int, str, float]]) -> list[dict]:
