@@ -10,7 +10,7 @@ make it an actor ("Washington warned", "in coordination with Moscow") or a commo
 from __future__ import annotations
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Span
 
 from ..resolve.gazetteer import Gazetteer, default as default_gazetteer
 from ..resolve.places import PlaceResolver, Toponym
@@ -55,36 +55,55 @@ COMMON_WORDS = {"of", "said", "will", "may", "can", "mobile", "reading", "nice",
 MAX_NGRAM = 5
 
 
-def _capitalised(tok: Token) -> bool:
-    return tok.text[:1].isupper() or (tok.lower_ in {"al", "el", "ad", "as", "ash", "ar", "an",
-                                                      "az", "at", "bin", "ibn", "abu", "umm",
-                                                      "de", "du", "la", "le", "del", "of",
-                                                      "-", "al-", "el-"})
+PARTICLES = {"al", "el", "ad", "as", "ash", "ar", "an", "az", "at", "bin", "ibn", "abu", "umm",
+             "de", "du", "la", "le", "del", "of", "-", "al-", "el-"}
 
 
-def _ngrams(doc: Doc, taken: list[bool]) -> list[Span]:
-    """Runs of capitalised words (with name particles inside) not already taken, as n-grams."""
-    spans = []
+def _words(doc: Doc) -> tuple[list[str], list[int], list[int], list[bool]]:
+    """Each token's text, start and end offsets and punctuation flag, read once per doc from
+    plain arrays: the finders below look at every token, and each ``doc[i]`` builds a Token."""
+    from spacy.attrs import IDX, IS_PUNCT, LENGTH
+
+    if not len(doc):
+        return [], [], [], []
+    text = doc_text(doc)
+    rows = doc.to_array([IDX, LENGTH, IS_PUNCT]).tolist()
+    starts = [r[0] for r in rows]
+    ends = [r[0] + r[1] for r in rows]
+    return [text[a:b] for a, b in zip(starts, ends)], starts, ends, [bool(r[2]) for r in rows]
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() or word.lower() in PARTICLES
+
+
+def _ngrams(doc: Doc, taken: list[bool], words=None) -> list[tuple[int, int, str]]:
+    """Runs of capitalised words (with name particles inside) not already taken, as n-grams:
+    (start token, end token, text)."""
+    texts, starts, ends, punct = words or _words(doc)
+    text = doc_text(doc)
+    upper = [w[:1].isupper() for w in texts]
+    grams = []
     i = 0
-    n = len(doc)
+    n = len(texts)
     while i < n:
-        if taken[i] or not doc[i].text[:1].isupper() or doc[i].is_punct:
+        if taken[i] or not upper[i] or punct[i]:
             i += 1
             continue
         j = i
-        while j < n and not taken[j] and (_capitalised(doc[j]) or doc[j].text in {"-", "'", "’"}):
+        while j < n and not taken[j] and (_capitalised(texts[j]) or texts[j] in {"-", "'", "’"}):
             j += 1
         # Trim trailing particles and hyphens.
-        while j > i and not doc[j - 1].text[:1].isupper():
+        while j > i and not upper[j - 1]:
             j -= 1
         for a in range(i, j):
-            if not doc[a].text[:1].isupper():
+            if not upper[a]:
                 continue
             for b in range(a + 1, min(j, a + MAX_NGRAM) + 1):
-                if doc[b - 1].text[:1].isupper():
-                    spans.append(doc[a:b])
+                if upper[b - 1]:
+                    grams.append((a, b, text[starts[a]:ends[b - 1]]))
         i = max(j, i + 1)
-    return spans
+    return grams
 
 
 STREET_WORDS = {"street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane",
@@ -94,15 +113,14 @@ ORDINAL_NAMES = {"first", "second", "third", "fourth", "fifth", "sixth", "sevent
                  "ninth", "tenth", "main", "high", "broad", "market", "king", "queen"}
 
 
-def _streets(doc: Doc, taken: list[bool]) -> list[Span]:
+def _streets(doc: Doc, taken: list[bool], words=None) -> list[Span]:
     """Capitalised names ending in a street word ("Royal Street", "Third Avenue", "Westminster
     Bridge") or after a foreign one ("Rue Casa Calvo"), not part of an actor's name."""
     out = []
-    for tok in doc:
-        i = tok.i
-        if taken[i] or not tok.text[:1].isupper():
+    for i, word in enumerate((words or _words(doc))[0]):
+        if taken[i] or not word[:1].isupper():
             continue
-        low = tok.lower_.rstrip(".")
+        low = word.lower().rstrip(".")
         if low in STREET_WORDS and i > 0:
             j = i
             while j > 0 and not taken[j - 1] and doc[j - 1].text[:1].isupper() and (
@@ -216,7 +234,8 @@ class PlaceFinder:
         chosen: list[Span] = []
         # Streets, squares and bridges ("Royal Street", "Rue Casa Calvo"): places the
         # gazetteer lacks, placed at the document's town by the resolver's context fallback.
-        streets = [sp for sp in _streets(doc, taken) if not any(
+        words = _words(doc)
+        streets = [sp for sp in _streets(doc, taken, words) if not any(
             t.ent_type_ == "PERSON" for t in sp)]  # "Director Alan Lane" is a man
         known_streets = self.gazetteer.known_keys({sp.text for sp in streets})
         for span in streets:
@@ -239,15 +258,15 @@ class PlaceFinder:
                 continue
             ent_spans.append((span, ent.label_))
         # Entity texts and n-grams are checked against the index in one batch.
-        grams = _ngrams(doc, list(taken))
-        known = self.gazetteer.known_keys({s.text for s, _ in ent_spans} | {g.text for g in grams})
+        grams = _ngrams(doc, list(taken), words)
+        known = self.gazetteer.known_keys({s.text for s, _ in ent_spans} | {g[2] for g in grams})
         self._known = known
 
         for span, label in ent_spans:
             if any(taken[i] for i in range(span.start, span.end)):
                 continue
             if label in PLACE_LABELS and span.text not in known and any(
-                    g.text in known for g in grams if span.start <= g.start and g.end <= span.end):
+                    text in known for a, b, text in grams if span.start <= a and b <= span.end):
                 continue  # "Gaziantep Turkey": let the known names inside it be found one by one
             if self._keep_entity(span, label, span.text in known):
                 chosen.append(span)
@@ -257,9 +276,10 @@ class PlaceFinder:
                 # Don't look for places inside people's and organisations' names.
                 for i in range(span.start, span.end):
                     taken[i] = True
-        for g in sorted(grams, key=lambda g: (-(g.end - g.start), g.start)):
-            if g.text not in known or any(taken[i] for i in range(g.start, g.end)):
+        for a, b, text in sorted(grams, key=lambda g: (-(g[1] - g[0]), g[0])):
+            if text not in known or any(taken[i] for i in range(a, b)):
                 continue
+            g = doc[a:b]
             if self._keep_ngram(g):
                 chosen.append(g)
                 for i in range(g.start, g.end):
