@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
 
+from .spans import doc_text
+
 ORDER = ("question", "hypothetical", "negated", "intended", "reported", "asserted")
 
 #: Modal auxiliaries of possibility and condition.
@@ -139,7 +141,9 @@ class Reading:
 def is_question(sent: Span) -> bool:
     """A question: it ends with "?" (quotes aside), or opens with an inverted auxiliary
     ("Should we understand that ...", "Could the resistance ...")."""
-    text = sent.text.rstrip().rstrip(QUOTE_CHARS + "’' )").rstrip()
+    # the doc's cached text, sliced (Span.text joins every token of the sentence)
+    text = doc_text(sent.doc)[sent.start_char:sent.end_char]
+    text = text.rstrip().rstrip(QUOTE_CHARS + "’' )").rstrip()
     if text.endswith("?"):
         return True
     first = next((t for t in sent if not t.is_punct and not t.is_space), None)

@@ -106,8 +106,13 @@ def features(span) -> dict[str, str]:
         if t.dep_ == "prep":
             deps += [f"{_lemma(head)}>{_lemma(t)}>{_lemma(c)}" for c in t.children
                      if c.dep_ == "pobj"]
+    from ..extract.spans import doc_text
+
+    doc = span.doc if hasattr(span, "doc") else span
+    text = doc_text(doc)
     return {
-        "text": span.text,
+        # the doc's cached text, sliced (Span.text joins every token again)
+        "text": text if span is doc else text[span.start_char:span.end_char],
         "lemmas": " ".join(_lemma(t) for t in tokens if not t.is_space),
         "root": " ".join(root_feats),
         "deps": " ".join(deps),
@@ -253,13 +258,6 @@ def _predicate(i: int, head: list[int], pos: list[str]) -> tuple[int, int]:
     return (head[cur] if head[cur] != cur else cur), cur
 
 
-def _ancestors(i: int, head: list[int]):
-    """Token.ancestors as indices: the heads up to and including the root."""
-    while head[i] != i:
-        i = head[i]
-        yield i
-
-
 def token_features(span, context: dict | None = None) -> list[dict[str, str]]:
     """Per token of a parsed ``Doc``/``Span``: the static features of the role tagger (word,
     lemma, tags, entity, noun chunk, the predicate it hangs from and how, its side of the
@@ -290,6 +288,27 @@ def token_keys(span, context: dict | None = None) -> tuple[list[list[str]], list
         return "O" if ch is None else ("B" if i == ch[0] else "I")
 
     marks = [chunk_mark(i) for i in range(first, last)]
+    conj_memo: dict[int, bool] = {}
+
+    def conj_above(i: int) -> bool:
+        """Whether an ancestor of ``i`` is a conjunct, remembered for the path walked."""
+        path, cur, found = [], i, False
+        while True:
+            if cur in conj_memo:
+                found = conj_memo[cur]
+                break
+            up = head[cur]
+            if up == cur:
+                break
+            path.append(cur)
+            if dep[up] == "conj":
+                found = True
+                break
+            cur = up
+        for j in path:
+            conj_memo[j] = found
+        return found
+
     out, prev = [], []
     for t in range(first, last):
         pred, cur = _predicate(t, head, pos)
@@ -300,7 +319,10 @@ def token_keys(span, context: dict | None = None) -> tuple[list[list[str]], list
         while head[cur] != cur and head[cur] != root:
             cur = head[cur]
         rdep = "ROOT" if t == root else dep[cur]
-        ancestor_deps = [dep[a] for a in _ancestors(t, head)]
+        above, cur = [], t  # the deps of the first three ancestors
+        while len(above) < 3 and head[cur] != cur:
+            cur = head[cur]
+            above.append(dep[cur])
         h = head[t]
         rootl = lemma[root]
         mark = marks[t - first]
@@ -310,9 +332,9 @@ def token_keys(span, context: dict | None = None) -> tuple[list[list[str]], list
             "hpos=" + pos[h], "ent=" + ent[t], "iob=" + iob[t], "pdep=" + pdep,
             "pl|pdep=" + lemma[pred] + "|" + pdep, "pisroot=" + str(pred == root),
             "side=" + side, "rootl=" + rootl, "rootl|side=" + rootl + "|" + side,
-            "anc=" + ">".join(ancestor_deps[:3]), "pdep|side=" + pdep + "|" + side,
+            "anc=" + ">".join(above), "pdep|side=" + pdep + "|" + side,
             "rdep=" + rdep, "rl|rdep=" + rootl + "|" + rdep,
-            "conj=" + str("conj" in ancestor_deps),
+            "conj=" + str(conj_above(t)),
             "l|pdep=" + lemma[t] + "|" + pdep, "chunk=" + mark,
         ]
         ch = chunk_of.get(t)
