@@ -27,6 +27,13 @@ def test_aliases_link_whatever_spacy_labels_them(pipeline):
     assert isis.linked and isis.kind == "armed_group"
 
 
+def test_an_islamic_state_province_is_the_group_only_as_its_name_is_written(pipeline):
+    report = analyze(pipeline, "Gunmen attacked a mosque in Egypt's North Sinai province. "
+                               "Sinai Province later claimed the attack.")
+    sinai = [m.text for a in report.actors if a.id == "grp:is-sinai" for m in a.mentions]
+    assert sinai == ["Sinai Province"]
+
+
 def test_capital_as_subject_is_the_government_not_a_place(pipeline):
     report = analyze(pipeline, "Washington warned Damascus on Monday. The meeting was held "
                                "in Washington.")

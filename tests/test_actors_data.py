@@ -334,6 +334,9 @@ def test_demonyms_and_capitals(reg):
 def test_case_sensitive_acronyms(reg):
     assert is_case_sensitive("IS") and is_case_sensitive("U.S.") and is_case_sensitive("SAA")
     assert not is_case_sensitive("Isis") and not is_case_sensitive("HAMAS")
+    assert is_case_sensitive("Sinai Province")  # "North Sinai province" is the governorate
+    assert _ids(reg.lookup_exact("Sinai Province")) == ["grp:is-sinai"]
+    assert reg.lookup_exact("Sinai province") == []
     assert _ids(reg.lookup_exact("IS")) == ["grp:isis"]
     assert reg.lookup_exact("is") == [] and reg.lookup_exact("Is") == []
     assert _ids(reg.lookup_exact("US")) == ["USA"]

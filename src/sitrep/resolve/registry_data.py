@@ -164,7 +164,11 @@ def case_form(text: str) -> str:
 
 
 def is_case_sensitive(alias: str) -> bool:
-    """All-capital aliases of at most four characters (dots and spaces not counted)."""
+    """All-capital aliases of at most four characters (dots and spaces not counted), and the
+    names of the Islamic State's provinces ("Sinai Province", "Sahel Province"): written in
+    lower case, "Egypt's North Sinai province" is the governorate, not the group."""
+    if alias.endswith(" Province"):
+        return True
     core = re.sub(r"[\s.]", "", alias)
     letters = [c for c in core if c.isalpha()]
     return bool(letters) and all(c.isupper() for c in letters) and len(core) <= 4
