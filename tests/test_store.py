@@ -424,6 +424,19 @@ def test_acled_csv_loads_with_acled_column_names(store, corpus, tmp_path):
     assert set(every["modality"]) == {"asserted", "intended", "negated"}
 
 
+def test_acled_csv_names_each_party_of_a_mutual_act_once(store, tmp_path):
+    """"X and Y agreed": each party is source and target; ACLED gets actor 1 and actor 2."""
+    text = "Syrian Armed Forces and Free Syrian Army agreed on a truce in Daraa."
+    store.add([report(text, actors=(ARMY, REBELS), events=[dict(
+        type="AGREE", source=["SYR.MIL", "grp:fsa"], target=["SYR.MIL", "grp:fsa"],
+        place=DARAA["id"], date="2018-07-02", date_precision="day",
+        evidence="agreed on a truce")])])
+    store.export("acled", tmp_path / "acled.csv")
+    row = pd.read_csv(tmp_path / "acled.csv").iloc[0]
+    assert (row["actor1"], row["actor2"]) == ("Syrian Armed Forces", "Free Syrian Army")
+    assert pd.isna(row["assoc_actor_1"]) and pd.isna(row["assoc_actor_2"])
+
+
 def test_csv_parquet_and_jsonl_exports(store, corpus, tmp_path):
     store.add(corpus)
     store.export("csv", tmp_path / "events.csv")

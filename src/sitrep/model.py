@@ -115,7 +115,8 @@ class Place(Record):
 class Argument(Span):
     """Who did it (``source``) or to whom (``target``), as the text names them: the span of the
     words, and the actor they were linked to (null when the words name no known actor, e.g.
-    "unknown gunmen" or "the residents of the town"). A reciprocal party ("X met Y") is both."""
+    "unknown gunmen" or "the residents of the town"). A party of a mutual act ("X and Y agreed",
+    "talks between X and Y") is both."""
 
     role: ArgumentRole
     actor: str | None = Field(default=None, description="actor id, or null")

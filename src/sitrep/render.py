@@ -73,6 +73,8 @@ def _rows(report: Report) -> dict[str, tuple[list[str], list[list[str]]]]:
     def event_row(e) -> list[str]:
         who = ", ".join(names.get(a, a) for a in e.source) or "?"
         whom = ", ".join(names.get(a, a) for a in e.target) or "-"
+        if len(e.source) > 1 and set(e.target) == set(e.source):
+            whom = "each other"  # a mutual act: "X and Y agreed"
         kind = e.type + (f"/{e.mode}" if e.mode else "")
         said = "" if e.attributed_to == "author" else f" (per {names.get(e.attributed_to, e.attributed_to)})"
         return [kind, who, whom, names.get(e.place, "") if e.place else "", e.modality + said,

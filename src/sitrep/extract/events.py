@@ -647,6 +647,8 @@ class EventFinder:
                 for cand in cands:
                     if not cand.arguments:
                         cand.arguments = _mention_arguments(cand, index)
+                    if _mutual(cand, index):
+                        _make_mutual(cand)
                     records.append(self._record(cand, index))
             out.append(records)
         return out
@@ -749,9 +751,9 @@ class EventFinder:
                 self._finish(main, index)
 
     def _wants_roles(self, cand: _Candidate) -> bool:
-        """Whether the role tagger runs for an event (it costs about as much as the rules for
-        a whole sentence): for a new model event, and for one whose syntax found no source
-        (or, with ``roles="missing"``, no source or no target; ``"all"``: always)."""
+        """Whether the role tagger runs for an event: always (``roles="all"``, the default),
+        or for a new model event and for one whose syntax found no source (``"source"``) or
+        no source or no target (``"missing"``)."""
         if self.roles == "all" or cand.sense.confidence < 0:
             return True
         if self.roles == "missing":
@@ -1724,6 +1726,35 @@ def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
     return toks[0].idx, toks[-1].idx + len(toks[-1])
 
 
+def _mutual(cand: _Candidate, index: _DocIndex) -> bool:
+    """Two parties named together, as coordinated phrases, of an agreement, a consultation or a
+    cooperation with no one else as its target ("X and Y agreed", "talks between X and Y"):
+    the text gives the act no direction, so each is its source and its target. Where the
+    syntax gives one ("X met Y", "X held talks with Y"), it is kept, as PLOVER codes it;
+    "Sri Lankan Tamil rebels" is one phrase naming two actors, not two parties."""
+    if cand.sense.type not in SYMMETRIC or cand.target:
+        return False
+    if len(cand.source) != 2:
+        return False
+    sent = cand.trigger.sent
+    first, second = ({i for i in range(sent.start, sent.end) if index.actor_at[i] == aid}
+                     for aid in cand.source)
+    doc = index.doc
+    return any(doc[i].dep_ == "conj" and doc[i].head.i in other
+               for mine, other in ((first, second), (second, first)) for i in mine)
+
+
+def _make_mutual(cand: _Candidate) -> None:
+    """Each party of a mutual event is its source and its target (``Argument``: "a reciprocal
+    party is both"), and each span that names one carries both roles."""
+    parties = list(dict.fromkeys([*cand.source, *cand.target]))
+    cand.source, cand.target = parties, list(parties)
+    mirrored = {("target" if r == "source" else "source", a, b, i) for r, a, b, i in
+                cand.arguments}
+    cand.arguments = sorted(set(cand.arguments) | mirrored,
+                            key=lambda x: (x[1], x[2], x[0], x[3] or ""))
+
+
 def _take_roles(cand: _Candidate, spans: list[tuple[str, int, int]], index: _DocIndex) -> None:
     """The role tagger's spans as the event's arguments; their actors fill empty roles."""
     doc = index.doc
@@ -2112,7 +2143,10 @@ def classify_sentence(span: Span) -> list[dict]:
 def make_event_finder(nlp: Language, name: str, lexicon_path: str | None,
                       acled_map_path: str | None, use_model: bool, roles: str) -> EventFinder:
     """``roles``: when the role tagger reads a sentence (see ``EventFinder._wants_roles``):
-    "source" (default), "missing" (a third more time for events, better targets) or "all"."""
+    "all" (default: for every sentence's main event; its parties are then named by the tagger's
+    spans, and it finds many targets the syntax missed), "missing" (for events without a source
+    or a target; as costly, since most events lack one) or "source" (for events without a
+    source: about a fifth less time for events, and about half the targets)."""
     if roles not in {"source", "missing", "all"}:
         raise ValueError(f"roles must be source, missing or all, not {roles!r}")
     return EventFinder(default_lexicon(lexicon_path), default_acled_map(acled_map_path),

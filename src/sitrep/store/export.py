@@ -189,6 +189,12 @@ def acled(con, stream: TextIO, all_modalities: bool, filters: Filters) -> Export
 def _acled_row(g: dict, all_modalities: bool) -> dict:
     sources = (g["source"] or "").split("; ") if g["source"] else []
     targets = (g["target"] or "").split("; ") if g["target"] else []
+    # a mutual act ("X and Y agreed") has each party on both sides; ACLED names each once:
+    # actor 1 and actor 2, the others as associated actors
+    if sources:
+        targets = [t for t in targets if t != sources[0]]
+        sources = [sources[0]] + [s for s in sources[1:] if s not in targets[:1]]
+        targets = targets[:1] + [t for t in targets[1:] if t not in sources]
     event_type, sub_type = g["acled_event_type"], g["acled_sub_event_type"]
     if not event_type:
         event_type, fallback_sub = ACLED_FALLBACK.get(g["type"], (None, None))
