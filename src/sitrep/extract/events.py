@@ -594,7 +594,7 @@ class EventFinder:
 
     def __init__(self, lexicon: Lexicon | None = None, acled: AcledMap | None = None, *,
                  use_model: bool = True, new_event: float = 0.5, retype: float = 0.9,
-                 roles: str = "source"):
+                 roles: str = "all"):
         self.lexicon = lexicon or default_lexicon()
         self.acled = acled or default_acled_map()
         # The trained layer (see _trained_layer); it is skipped when `make models` has not run.
@@ -2138,7 +2138,7 @@ def classify_sentence(span: Span) -> list[dict]:
     requires=["doc.sents", "token.dep", "token.lemma", "token.pos", "doc.ents"],
     assigns=["doc._.sitrep"],
     default_config={"lexicon_path": None, "acled_map_path": None, "use_model": True,
-                    "roles": "source"},
+                    "roles": "all"},
 )
 def make_event_finder(nlp: Language, name: str, lexicon_path: str | None,
                       acled_map_path: str | None, use_model: bool, roles: str) -> EventFinder:
