@@ -316,6 +316,15 @@ ORGAN_RULES: tuple[OrganRule, ...] = (
                  "police in {name}"),
     ),
     OrganRule(
+        # courts sentence, free and extradite: "a Turkish court", "a court in Bishkek"
+        "JUD", "{adj} judiciary", "government", "JUD",
+        by_adj=("{adj} judiciary", "{adj} court", "{adj} courts", "{adj} judges",
+                "{adj} prosecutors"),
+        by_name=("{name_s} judiciary", "{name_s} courts", "court in {name}", "courts in {name}",
+                 "prosecutors in {name}"),
+        by_capital=("court in {capital}", "prosecutors in {capital}"),
+    ),
+    OrganRule(
         "LEG", "{adj} parliament", "government", "LEG",
         by_adj=("{adj} parliament", "{adj} legislature", "{adj} lawmakers", "{adj} MPs"),
         by_name=("{name_s} parliament", "parliament of {name}"),
@@ -334,6 +343,7 @@ ORGAN_NAMES = {
     "military": "MIL", "armed forces": "MIL", "mil": "MIL", "army": "MIL.ARMY",
     "air force": "MIL.AIR", "navy": "MIL.NAVY", "intelligence": "INTEL", "intel": "INTEL",
     "police": "COP", "parliament": "LEG", "legislature": "LEG", "civilians": "CVL",
+    "judiciary": "JUD", "courts": "JUD",
 }
 
 _STATE_KEYS = frozenset(
