@@ -574,6 +574,55 @@ def test_role_tagger_spans_keep_a_bracketed_acronym_and_name_each_conjunct(full_
 
 
 @pytest.mark.slow
+def test_a_part_or_a_number_of_a_party_names_that_party(full_nlp):
+    from sitrep.extract.events import _actors_in, _DocIndex
+
+    text = "Police detained dozens of members of the Islamic State in Mosul."
+    doc = full_nlp(text)
+    part = "dozens of members of the Islamic State"
+    a = text.index(part)
+    assert _actors_in(doc, a, a + len(part), _DocIndex(doc)) == ["grp:isis"]
+
+
+@pytest.mark.slow
+def test_who_says_an_act_happened_is_not_its_party(full_nlp):
+    """A monitor or an agency that reports a killing did not kill; a pronoun that is the
+    speaker ("says it has killed") makes the speaker the party."""
+    for text in ["The Syrian Observatory for Human Rights said at least 20 people were killed "
+                 "in Idlib.", "At least 20 people were killed in air strikes on Idlib, Reuters "
+                 "reported."]:
+        for e in events_of(full_nlp, text):
+            assert not any(a.startswith("org:") for a in e["source"] + e["target"]), e
+            if e["type"] == "ASSAULT":
+                assert e["modality"] == "reported" and e["attributed_to"].startswith("org:")
+    e = only(events_of(full_nlp, "The Nigerian Air Force says it has killed several Boko "
+                                 "Haram fighters."), "ASSAULT")
+    assert e["source"] == ["NGA.MIL.AIR"] and e["target"] == ["grp:boko-haram"]
+
+
+@pytest.mark.slow
+def test_a_pledge_has_the_parties_of_what_it_pledges(full_nlp):
+    found = events_of(full_nlp, "Russia is willing to provide weapons to the Syrian army.")
+    pledge = only(found, "AGREE")
+    assert pledge["modality"] == "asserted" and pledge["source"] == ["RUS.GOV"]
+    assert pledge["target"] == only(found, "AID")["target"] == ["SYR.MIL.ARMY"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text, source", [
+    ("The Islamic State was behind the bombing of a mosque in Kabul.", "grp:isis"),
+    ("Hezbollah was responsible for the attack on an Israeli patrol.", "grp:hezbollah"),
+    ("A Turkish court sentenced two journalists to prison.", "TUR.JUD"),
+    ("A court in Bishkek freed a Kyrgyz journalist.", "KGZ.JUD"),
+])
+def test_who_the_sentence_makes_the_author_of_an_act_is_its_source(full_nlp, text, source):
+    found = [e for e in events_of(full_nlp, text) if e["modality"] == "asserted"]
+    assert found and found[0]["source"] == [source], found
+    assert not any(a["role"] == "target" and "attack" in a["text"]
+                   for e in found for a in e["arguments"])  # the act is not its own target
+
+
+@pytest.mark.slow
 def test_a_place_hung_on_a_party_is_the_events_place(full_nlp):
     """The parser hangs "in Baghdad" on "police"; the riot still happened in Baghdad."""
     e = only(events_of(full_nlp, "Protesters clashed with police in Baghdad on Monday."),

@@ -742,6 +742,9 @@ class EventFinder:
         a new model event whose source the tagger did not name is dropped."""
         for (k, main), spans in zip(mains, tagged):
             _take_roles(main, spans, index)
+            for read_off in found[k][1]:  # its pledge or refusal has the same parties
+                if read_off.derived and read_off.trigger.i == main.trigger.i:
+                    _share_roles(main, read_off)
             if main.sense.confidence < 0 and not any(x[0] == "source" for x in main.arguments):
                 found[k] = (found[k][0], [])  # a model event with no actor: not kept
                 continue
@@ -799,6 +802,19 @@ class EventFinder:
         root = sent.root
         if root.pos_ != "VERB":  # "The area is sensitive to the US" reports no act
             return None
+        if root.lemma_.lower() in SAYING_VERBS and label in MATERIAL_TYPES:
+            # "The Observatory said the army shelled the town": a material act is the one said,
+            # by the party of the clause said (see _take_roles), reported. What is announced
+            # ("X announced the release of Y") is the announcer's act; a verb of saying with
+            # neither is no act ("..., the Observatory said."). A verbal act is the saying
+            # itself ("X said it would send troops" is a promise, X's).
+            said = next((c for c in root.children if c.dep_ == "ccomp" and c.pos_ == "VERB"),
+                        None)
+            if said is not None:
+                root = said
+            elif root.lemma_.lower() not in ANNOUNCING_VERBS or not any(
+                    c.dep_ == "dobj" and c.pos_ == "NOUN" for c in root.children):
+                return None
         return _Candidate(trigger=root, sense=Sense(type=label, confidence=-1.0),
                           noun=root.pos_ == "NOUN", confidence=_model_confidence(p))
 
@@ -1663,23 +1679,49 @@ def _model_confidence(p: float) -> float:
 NOT_PARTY_ENTS = {"DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "QUANTITY", "ORDINAL"}
 
 
+#: Verbs of saying: the sentence classifier's event is the one said, not the saying
+#: (speech acts that are events themselves, "warned", "accused", are in the lexicon).
+SAYING_VERBS = frozenset({
+    "say", "tell", "state", "report", "add", "note", "announce", "explain", "write", "tweet",
+    "post", "reply", "respond", "quote", "cite", "confirm", "claim", "insist", "stress",
+    "reiterate", "mention", "comment", "remark", "indicate", "reveal", "believe", "think"})
+
+
+#: ...of which a noun object is the speaker's own act ("announced the release of").
+ANNOUNCING_VERBS = frozenset({"announce", "confirm", "claim", "reveal"})
+
+
 #: Verbs by which a party owns an act: "claimed responsibility for the bombing".
 CLAIMING = frozenset({"claim", "accept", "admit", "take", "bear", "assume", "acknowledge"})
 
 
 def _claimant(noun: Token) -> Token | None:
-    """The subject of "X claimed (took, accepted) responsibility for <noun>": the party that
-    says the act was its own (a denial names no one)."""
+    """Whom the sentence makes the author of the act <noun>: the subject of "X claimed (took,
+    accepted) responsibility for <noun>" (the party that says the act was its own; a denial
+    names no one), of "X was responsible for <noun>" and of "X was behind <noun>"."""
     prep = noun.head
-    if noun.dep_ != "pobj" or prep.lower_ != "for":
+    if noun.dep_ != "pobj":
+        return None
+    if prep.lower_ == "behind" and prep.head.lemma_ == "be":
+        return next((c for c in prep.head.children if c.dep_ == "nsubj"), None)
+    if prep.lower_ != "for":
         return None
     owned = prep.head
+    if owned.lower_ == "responsible" and owned.dep_ == "acomp" and owned.head.lemma_ == "be":
+        return next((c for c in owned.head.children if c.dep_ == "nsubj"), None)
     if owned.lemma_.lower() not in {"responsibility", "credit"} or owned.dep_ != "dobj":
         return None
     verb = owned.head
     if verb.lemma_.lower() not in CLAIMING:
         return None
     return next((c for c in verb.children if c.dep_ == "nsubj"), None)
+
+
+#: Nouns that name a part or a number of a party ("members of", "a unit of", "dozens of").
+PART_NOUNS = frozenset({
+    "member", "unit", "faction", "wing", "branch", "group", "number", "dozen", "hundred",
+    "thousand", "million", "score", "some", "many", "several", "most", "all", "none", "part",
+    "contingent", "detachment", "battalion", "brigade", "fighter"})
 
 
 def _actors_in(doc: Doc, start: int, end: int, index: _DocIndex) -> list[str] | None:
@@ -1691,6 +1733,14 @@ def _actors_in(doc: Doc, start: int, end: int, index: _DocIndex) -> list[str] | 
     if span is None:
         return []
     root = span.root
+    # "dozens of protesters", "members of the New People's Army": the party is the "of" object
+    while root.lemma_.lower() in PART_NOUNS or root.ent_type_ in {"CARDINAL", "QUANTITY"}:
+        of = next((p for c in root.children if c.dep_ == "prep" and c.lower_ == "of"
+                   for p in c.children if p.dep_ == "pobj" and span.start <= p.i < span.end),
+                  None)
+        if of is None:
+            break
+        root = of
     if root.ent_type_ in NOT_PARTY_ENTS or root.pos_ in {"NUM", "VERB", "AUX"}:
         return None
     ids: list[str] = []
@@ -1755,19 +1805,59 @@ def _make_mutual(cand: _Candidate) -> None:
                             key=lambda x: (x[1], x[2], x[0], x[3] or ""))
 
 
+SPEAKER_PRONOUNS = frozenset({"it", "they", "he", "she", "we", "i"})
+
+
+def _said_clause(trig: Token) -> tuple[tuple[int, int], tuple[int, int] | None] | None:
+    """When ``trig`` is in a clause a verb of saying governs ("The Observatory said [at least
+    20 people were killed in Idlib]"): the clause's character span, and the speaker's when the
+    clause's subject is a pronoun that is the speaker ("NAF says [it has killed ...]")."""
+    tok = trig
+    while tok.head.i != tok.i:
+        if tok.dep_ == "ccomp" and tok.head.lemma_.lower() in SAYING_VERBS:
+            clause = (tok.left_edge.idx, tok.right_edge.idx + len(tok.right_edge))
+            subj = next((c for c in tok.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+            speaker = next((c for c in tok.head.children if c.dep_ == "nsubj"), None)
+            if subj is None or subj.lower_ not in SPEAKER_PRONOUNS or speaker is None:
+                return clause, None
+            last = speaker.right_edge
+            return clause, (speaker.left_edge.idx, last.idx + len(last))
+        tok = tok.head
+    return None
+
+
+def _share_roles(cand: _Candidate, read_off: _Candidate) -> None:
+    """An event read off ``cand`` ("is willing to provide aid" -> AGREE) takes the roles the
+    tagger filled in ``cand`` after it was read off, and their argument spans."""
+    if not read_off.source:
+        read_off.source = list(cand.source)
+    if not read_off.target:
+        read_off.target = [i for i in cand.target if i not in read_off.source]
+    ids = {"source": set(read_off.source), "target": set(read_off.target)}
+    read_off.arguments = [x for x in cand.arguments if x[3] is None or x[3] in ids[x[0]]]
+    read_off.arg_tokens |= cand.arg_tokens
+
+
 def _take_roles(cand: _Candidate, spans: list[tuple[str, int, int]], index: _DocIndex) -> None:
     """The role tagger's spans as the event's arguments; their actors fill empty roles."""
     doc = index.doc
     found: dict[str, list[str]] = {"source": [], "target": []}
     args: list[tuple[str, int, int, str | None]] = []
+    trig = cand.trigger
+    said = _said_clause(trig)
     for role, a, b in spans:
         roles = ("source", "target") if role == "both" else (role,)
         a, b = _trim(doc, a, b)
-        if a >= b:
+        if a >= b or (role == "target" and a <= trig.idx < b):  # the act is not its target
             continue
         ids = _actors_in(doc, a, b, index)
         if ids is None:
             continue
+        if said is not None and not (said[0][0] <= a and b <= said[0][1]) and not (
+                set(ids) & {*cand.source, *cand.target}) and not (
+                said[1] is not None and said[1][0] <= a and b <= said[1][1]):
+            continue  # who says it is not a party of what is said, unless the syntax or a
+            # pronoun says so ("NAF says it has killed": "it" is the speaker)
         for r in roles:
             found[r] += [i for i in ids if i not in found[r]]
             args += [(r, a, b, i) for i in ids] or [(r, a, b, None)]
@@ -1907,6 +1997,8 @@ def _refusal(cand: _Candidate) -> _Candidate | None:
 
 
 MATERIAL_COOPERATION = {"COOPERATE", "AID", "CONCEDE", "RETREAT"}
+#: Acts done, not said (CAMEO's material quad classes).
+MATERIAL_TYPES = MATERIAL_CONFLICT | MATERIAL_COOPERATION
 
 
 PLEDGE_VERBS = {"promise", "pledge", "vow", "offer", "commit", "undertake", "agree"}
