@@ -316,13 +316,12 @@ ORGAN_RULES: tuple[OrganRule, ...] = (
                  "police in {name}"),
     ),
     OrganRule(
-        # courts sentence, free and extradite: "a Turkish court", "a court in Bishkek"
+        # courts sentence, free and extradite: "a Turkish court", "Turkey's courts"
         "JUD", "{adj} judiciary", "government", "JUD",
         by_adj=("{adj} judiciary", "{adj} court", "{adj} courts", "{adj} judges",
                 "{adj} prosecutors"),
-        by_name=("{name_s} judiciary", "{name_s} courts", "court in {name}", "courts in {name}",
-                 "prosecutors in {name}"),
-        by_capital=("court in {capital}", "prosecutors in {capital}"),
+        # not "a court in Bishkek": the town stays a place, the court an unnamed judiciary
+        by_name=("{name_s} judiciary", "{name_s} courts"),
     ),
     OrganRule(
         "LEG", "{adj} parliament", "government", "LEG",
