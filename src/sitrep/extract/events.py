@@ -1922,9 +1922,9 @@ def _phrase(doc: Doc, first: int, last: int, trigger: Token) -> tuple[int, int]:
                 "NOUN", "PROPN"} and head.head.i != trigger.i):
         head = head.head
     lo = first
-    for tok in head.lefts:
-        if tok.i < lo and tok.dep_ in {"compound", "amod", "nmod", "poss", "det", "nummod",
-                                       "npadvmod"} and tok.i != trigger.i:
+    for tok in head.lefts:  # "several" may hang on a word of the name ("Boko Haram")
+        if tok.left_edge.i < lo and tok.dep_ in {"compound", "amod", "nmod", "poss", "det",
+                                                 "nummod", "npadvmod"} and tok.i != trigger.i:
             lo = min(lo, tok.left_edge.i)
     lo = max(lo, trigger.i + 1) if lo <= trigger.i < first else lo
     hi = max(last, head.i)
