@@ -590,7 +590,10 @@ def test_who_says_an_act_happened_is_not_its_party(full_nlp):
     speaker ("says it has killed") makes the speaker the party."""
     for text in ["The Syrian Observatory for Human Rights said at least 20 people were killed "
                  "in Idlib.", "At least 20 people were killed in air strikes on Idlib, Reuters "
-                 "reported."]:
+                 "reported.", "The Syrian Observatory for Human Rights has documented the killing "
+                 "of 5,812 civilians in Idlib.", "The Observatory reported fighting in Aleppo.",
+                 "The Observatory relies on sources in Syria who say whose planes carry out raids "
+                 "on Idlib."]:
         for e in events_of(full_nlp, text):
             assert not any(a.startswith("org:") for a in e["source"] + e["target"]), e
             if e["type"] == "ASSAULT":

@@ -800,8 +800,8 @@ class EventFinder:
         (a negative sense confidence marks it as waiting for its arguments: it is kept only
         when the role tagger names its source)."""
         root = sent.root
-        if root.pos_ != "VERB":  # "The area is sensitive to the US" reports no act
-            return None
+        if root.pos_ != "VERB" or root.lemma_.lower() in STATIVE_VERBS:
+            return None  # "The area is sensitive to the US", "The Observatory relies on ..."
         if root.lemma_.lower() in SAYING_VERBS and label in MATERIAL_TYPES:
             # "The Observatory said the army shelled the town": a material act is the one said,
             # by the party of the clause said (see _take_roles), reported. What is announced
@@ -1684,7 +1684,17 @@ NOT_PARTY_ENTS = {"DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "QUANTITY", "O
 SAYING_VERBS = frozenset({
     "say", "tell", "state", "report", "add", "note", "announce", "explain", "write", "tweet",
     "post", "reply", "respond", "quote", "cite", "confirm", "claim", "insist", "stress",
-    "reiterate", "mention", "comment", "remark", "indicate", "reveal", "believe", "think"})
+    "reiterate", "mention", "comment", "remark", "indicate", "reveal", "believe", "think",
+    "document", "record", "count", "tally", "verify"})  # monitors count, they do not kill
+
+
+#: Verbs of a state or a mind, never an act: the classifier's event is not put on them ("The
+#: Observatory relies on sources who say whose planes carry out raids" is no raid by it). Not
+#: "remain" ("troops remained on alert") nor "consist" ("the aid package consisted of").
+STATIVE_VERBS = frozenset({
+    "rely", "depend", "seem", "appear", "belong", "know", "mean", "matter", "cost", "resemble",
+    "deserve", "hope", "wish", "like", "love", "hate", "prefer", "understand", "feel", "look",
+    "sound"})
 
 
 #: ...of which a noun object is the speaker's own act ("announced the release of").
@@ -1808,22 +1818,43 @@ def _make_mutual(cand: _Candidate) -> None:
 SPEAKER_PRONOUNS = frozenset({"it", "they", "he", "she", "we", "i"})
 
 
-def _said_clause(trig: Token) -> tuple[tuple[int, int], tuple[int, int] | None] | None:
-    """When ``trig`` is in a clause a verb of saying governs ("The Observatory said [at least
-    20 people were killed in Idlib]"): the clause's character span, and the speaker's when the
-    clause's subject is a pronoun that is the speaker ("NAF says [it has killed ...]")."""
+def _not_said_by(trig: Token):
+    """A test of the tagger's spans for an act a verb of saying reports: None when there is no
+    such verb above ``trig``, else ``keep(start, end)``, true for a span that may be a party.
+
+    - In a clause the verb governs ("The Observatory said [20 people were killed]") or in the
+      object of one that reports ("documented [the killing of ...]"), only spans inside it.
+      The speaker stays when the clause's subject is a pronoun that is the speaker ("NAF
+      says [it has killed ...]").
+    - Elsewhere below such a verb (the parser hangs "in the attacks" on another word of the
+      sentence), any span but the speaker's."""
     tok = trig
     while tok.head.i != tok.i:
-        if tok.dep_ == "ccomp" and tok.head.lemma_.lower() in SAYING_VERBS:
-            clause = (tok.left_edge.idx, tok.right_edge.idx + len(tok.right_edge))
+        head = tok.head
+        if tok.dep_ == "dobj" and head.lemma_.lower() in modality_module.SPEECH_OBJECT_VERBS:
+            lo, hi = _edges(tok)
+            return lambda a, b: lo <= a and b <= hi
+        if tok.dep_ == "ccomp" and head.lemma_.lower() in SAYING_VERBS:
+            lo, hi = _edges(tok)
             subj = next((c for c in tok.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
-            speaker = next((c for c in tok.head.children if c.dep_ == "nsubj"), None)
-            if subj is None or subj.lower_ not in SPEAKER_PRONOUNS or speaker is None:
-                return clause, None
-            last = speaker.right_edge
-            return clause, (speaker.left_edge.idx, last.idx + len(last))
-        tok = tok.head
+            speaker = next((c for c in head.children if c.dep_ == "nsubj"), None)
+            if (subj is None or subj.lower_ not in SPEAKER_PRONOUNS or speaker is None
+                    or tok.lemma_ == "be"):  # "said it was unclear if ...": no one
+                return lambda a, b: lo <= a and b <= hi
+            s_lo, s_hi = _edges(speaker)
+            return lambda a, b: lo <= a and b <= hi or s_lo <= a and b <= s_hi
+        tok = head
+        if tok.pos_ == "VERB" and tok.lemma_.lower() in SAYING_VERBS:
+            speaker = next((c for c in tok.children if c.dep_ == "nsubj"), None)
+            if speaker is not None:
+                s_lo, s_hi = _edges(speaker)
+                return lambda a, b: b <= s_lo or a >= s_hi
     return None
+
+
+def _edges(tok: Token) -> tuple[int, int]:
+    """The character span of ``tok``'s subtree."""
+    return tok.left_edge.idx, tok.right_edge.idx + len(tok.right_edge)
 
 
 def _share_roles(cand: _Candidate, read_off: _Candidate) -> None:
@@ -1844,7 +1875,7 @@ def _take_roles(cand: _Candidate, spans: list[tuple[str, int, int]], index: _Doc
     found: dict[str, list[str]] = {"source": [], "target": []}
     args: list[tuple[str, int, int, str | None]] = []
     trig = cand.trigger
-    said = _said_clause(trig)
+    keep = _not_said_by(trig)
     for role, a, b in spans:
         roles = ("source", "target") if role == "both" else (role,)
         a, b = _trim(doc, a, b)
@@ -1853,11 +1884,8 @@ def _take_roles(cand: _Candidate, spans: list[tuple[str, int, int]], index: _Doc
         ids = _actors_in(doc, a, b, index)
         if ids is None:
             continue
-        if said is not None and not (said[0][0] <= a and b <= said[0][1]) and not (
-                set(ids) & {*cand.source, *cand.target}) and not (
-                said[1] is not None and said[1][0] <= a and b <= said[1][1]):
-            continue  # who says it is not a party of what is said, unless the syntax or a
-            # pronoun says so ("NAF says it has killed": "it" is the speaker)
+        if keep is not None and not keep(a, b) and not (set(ids) & {*cand.source, *cand.target}):
+            continue  # who says it is not a party of what is said, unless the syntax says so
         for r in roles:
             found[r] += [i for i in ids if i not in found[r]]
             args += [(r, a, b, i) for i in ids] or [(r, a, b, None)]

@@ -89,13 +89,20 @@ SPEECH_VERBS = {
     "predict", "forecast", "speculate", "hint", "imply", "contend", "complain", "lament",
     "quote", "cite", "conclude", "find", "mention", "reiterate", "repeat", "signal", "proclaim",
     "pronounce", "shout", "chant", "cry", "scream", "whisper", "joke", "quip", "caution",
+    "document", "record", "count", "tally", "verify",
 }
+#: Verbs that only report (a gerund under them, "reported fighting", is not their subject's act,
+#: as it is under "denied attacking" or "admitted shooting").
+REPORTING_VERBS = {"say", "report", "tell", "state", "add", "note", "announce", "write",
+                   "confirm", "document", "record", "count", "tally"}
 #: Speech verbs whose prepositional object is a report ("accused X of attacking", "claimed
 #: responsibility for the bombing", "warned of strikes").
 SPEECH_PREP_VERBS = {"accuse", "blame", "charge", "suspect", "allege", "warn", "claim", "deny",
                      "report", "confirm", "admit", "acknowledge", "testify", "inform", "tell"}
 #: Speech verbs whose object is itself a report ("denied the attack", "claimed the bombing").
-SPEECH_OBJECT_VERBS = {"deny", "claim", "allege", "report", "confirm", "acknowledge", "admit"}
+SPEECH_OBJECT_VERBS = {"deny", "claim", "allege", "report", "confirm", "acknowledge", "admit",
+                       # monitors: "the Observatory documented the killing of 20 civilians"
+                       "document", "record", "count", "tally", "verify"}
 #: Adjectives that make the clause they govern hypothetical or intended.
 HYPOTHETICAL_ADJ = {"possible", "likely", "unlikely", "impossible", "difficult", "hard",
                     "easy", "able", "unable", "potential", "conceivable", "probable",
@@ -342,6 +349,8 @@ def subject_of(verb: Token, depth: int = 0) -> Token | None:
     if dep in {"xcomp", "advcl", "conj", "ccomp", "pcomp"} and head.pos_ in {"VERB", "AUX"}:
         if dep == "ccomp" and not _has_to(verb):
             return None
+        if dep == "xcomp" and not _has_to(verb) and head.lemma_.lower() in REPORTING_VERBS:
+            return None  # "The Observatory reported fighting in Aleppo": it did not fight
         return subject_of(head, depth + 1)
     if dep == "xcomp" and head.dep_ == "acomp" and head.head.pos_ in {"VERB", "AUX"}:
         return subject_of(head.head, depth + 1)  # "X is willing to provide", "ready to talk"
