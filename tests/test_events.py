@@ -472,6 +472,7 @@ def events_of(nlp, text: str, published: str | None = None) -> list[dict]:
      {"RUS.GOV", "TUR.GOV"}, {"RUS.GOV", "TUR.GOV"}),
     ("The European Union allocated 95 million euros in humanitarian aid to Yemen.", "AID",
      "economic", {"igo:eu"}, set()),
+    ("China loaned Pakistan $2 billion.", "AID", "economic", {"CHN.GOV"}, {"PAK.GOV"}),
     # who lost the ground, even where the parser hangs "from" on the place
     ("The Syrian army recaptured Palmyra from the Islamic State.", "ASSAULT", None,
      {"SYR.MIL.ARMY"}, {"grp:isis"}),
