@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from itertools import repeat
 
 import numpy as np
 
@@ -300,27 +299,64 @@ def _prev_tables(head: dict, classes: list[str]) -> dict:
     return cached
 
 
+def _value_tables(head: dict) -> dict[str, dict[str, int]]:
+    """The vocabulary of the role tagger as feature name -> value -> column ("w=rebels" under
+    "w"), made once per process: the decoder looks values up without building the name."""
+    cached = head.get("_value_tables")
+    if cached is None:
+        cached = {}
+        for key, col in head["vectorizer"].vocabulary_.items():
+            name, sep, value = key.partition("=")
+            if sep:
+                cached.setdefault(name, {})[value] = col
+        head["_value_tables"] = cached
+    return cached
+
+
+def _window_tables(head: dict):
+    """Per window offset: the value tables of its four names, and the pad feature's column."""
+    from ..train.event_type import PAD, WINDOW, WINDOW_NAMES
+
+    by_name = _value_tables(head)
+    return ({d: [by_name.get(name, {}) for name in WINDOW_NAMES[d]] for d in WINDOW},
+            {d: by_name.get(WINDOW_NAMES[d][0], {}).get(PAD, -1) for d in WINDOW})
+
+
 def _decode_many(art: dict, items: list[tuple]) -> list[list[str]]:
     """Greedy left-to-right BIO tags of each ``(span, context)``'s tokens. The static features
     are scored in one matrix product; the previous-tag features, which depend on the tags
     already chosen, position by position for all spans at once."""
-    from ..train.event_type import token_keys
+    from ..train.event_type import CHUNK_NAMES, STATIC_NAMES, WINDOW, token_values
 
     head = art["roles"]
-    vocab = head["vectorizer"].vocabulary_
     weights, bias = _weights(head)
     classes = [str(c) for c in head["clf"].classes_]
     tables = _prev_tables(head, classes)
-    keys: list[str] = []
+    by_name = _value_tables(head)
+    static_t = [by_name.get(name, {}) for name in STATIC_NAMES]
+    chunk_t = [by_name.get(name, {}) for name in CHUNK_NAMES]
+    window_t, pads = _window_tables(head)
+    # per token, the vocabulary columns of its features (-1: a value never seen in training),
+    # looked up by value in one table per feature name: no "name=value" string is built
+    cols: list[int] = []
     ends: list[int] = []
     lengths: list[int] = []
     words: list[tuple[str, str]] = []
     for span, context in items:
-        static, span_words = token_keys(span, context)
-        for token in static:
-            keys += token
-            ends.append(len(keys))
-        lengths.append(len(static))
+        static, chunks, neighbour, span_words = token_values(span, context)
+        m = len(static)
+        for k, values in enumerate(static):
+            cols += [t.get(v, -1) for t, v in zip(static_t, values)]
+            if chunks[k] is not None:
+                cols += [t.get(v, -1) for t, v in zip(chunk_t, chunks[k])]
+            for d in WINDOW:
+                j = k + d
+                if 0 <= j < m:
+                    cols += [t.get(v, -1) for t, v in zip(window_t[d], neighbour[j])]
+                else:
+                    cols.append(pads[d])
+            ends.append(len(cols))
+        lengths.append(m)
         words += span_words
     n = len(ends)
     if not n:
@@ -329,7 +365,7 @@ def _decode_many(art: dict, items: list[tuple]) -> list[list[str]]:
     # one-hot "name=value" columns times the weights, as one sparse product
     from scipy.sparse import csr_matrix
 
-    cols = np.fromiter(map(vocab.get, keys, repeat(-1)), dtype=np.int64, count=len(keys))
+    cols = np.asarray(cols, dtype=np.int64)
     known = cols >= 0
     indptr = np.concatenate([[0], np.cumsum(known)])[np.concatenate([[0], ends])]
     X = csr_matrix((np.ones(int(known.sum())), cols[known], indptr),

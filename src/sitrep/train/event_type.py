@@ -267,10 +267,28 @@ def token_features(span, context: dict | None = None) -> list[dict[str, str]]:
     return [dict(key.split("=", 1) for key in keys) for keys in token_keys(span, context)[0]]
 
 
-def token_keys(span, context: dict | None = None) -> tuple[list[list[str]], list[tuple[str, str]]]:
-    """:func:`token_features` as DictVectorizer's "name=value" column names, built directly (the
-    tagger looks them up for every token of every sentence it reads), and per token its word
-    and noun-chunk mark (what :func:`prev_features` reads)."""
+#: The names of the role tagger's static features, in the order each token has them.
+STATIC_NAMES = ("w", "l", "shape", "pos", "tag", "dep", "hl", "hdep", "hpos", "ent", "iob",
+                "pdep", "pl|pdep", "pisroot", "side", "rootl", "rootl|side", "anc", "pdep|side",
+                "rdep", "rl|rdep", "conj", "l|pdep", "chunk")
+#: ...of a token in a noun chunk, after those.
+CHUNK_NAMES = ("chdep", "chhead", "chpos")
+#: ...of each neighbour in the +-2 window (word, tag, chunk mark, entity), or one pad feature
+#: past the span's edge.
+WINDOW = (-2, -1, 1, 2)
+WINDOW_NAMES = {d: (f"w{d}", f"pos{d}", f"chunk{d}", f"ent{d}") for d in WINDOW}
+PAD = "<pad>"
+
+
+def token_values(span, context: dict | None = None):
+    """The role tagger's static features of each token of ``span``, as values whose names are
+    given by position (:data:`STATIC_NAMES`, :data:`CHUNK_NAMES`, :data:`WINDOW_NAMES`): the
+    one definition both :func:`token_keys` (training) and the decoder (``extract.event_model``,
+    which looks values up without building "name=value" strings) read.
+
+    Returns ``(static, chunks, neighbour, words)``: per token its static values, its noun-chunk
+    values or None, the four values it gives its neighbours' windows, and its word and chunk
+    mark (what :func:`prev_features` reads)."""
     doc = span.doc if hasattr(span, "doc") else span
     if context is None:
         context = doc_context(doc, span)
@@ -309,7 +327,7 @@ def token_keys(span, context: dict | None = None) -> tuple[list[list[str]], list
             conj_memo[j] = found
         return found
 
-    out, prev = [], []
+    static, chunks = [], []
     for t in range(first, last):
         pred, cur = _predicate(t, head, pos)
         pdep = "SELF" if cur == pred else dep[cur]
@@ -325,33 +343,41 @@ def token_keys(span, context: dict | None = None) -> tuple[list[list[str]], list
             above.append(dep[cur])
         h = head[t]
         rootl = lemma[root]
-        mark = marks[t - first]
-        keys = [
-            "w=" + lower[t], "l=" + lemma[t], "shape=" + shape[t], "pos=" + pos[t],
-            "tag=" + tag[t], "dep=" + dep[t], "hl=" + lemma[h], "hdep=" + dep[h],
-            "hpos=" + pos[h], "ent=" + ent[t], "iob=" + iob[t], "pdep=" + pdep,
-            "pl|pdep=" + lemma[pred] + "|" + pdep, "pisroot=" + str(pred == root),
-            "side=" + side, "rootl=" + rootl, "rootl|side=" + rootl + "|" + side,
-            "anc=" + ">".join(above), "pdep|side=" + pdep + "|" + side,
-            "rdep=" + rdep, "rl|rdep=" + rootl + "|" + rdep,
-            "conj=" + str(conj_above(t)),
-            "l|pdep=" + lemma[t] + "|" + pdep, "chunk=" + mark,
-        ]
+        static.append([
+            lower[t], lemma[t], shape[t], pos[t], tag[t], dep[t], lemma[h], dep[h], pos[h],
+            ent[t], iob[t], pdep, lemma[pred] + "|" + pdep, str(pred == root), side, rootl,
+            rootl + "|" + side, ">".join(above), pdep + "|" + side, rdep, rootl + "|" + rdep,
+            str(conj_above(t)), lemma[t] + "|" + pdep, marks[t - first]])
         ch = chunk_of.get(t)
-        if ch is not None:
+        if ch is None:
+            chunks.append(None)
+        else:
             start, end, croot = ch
-            keys += ["chdep=" + dep[croot], "chhead=" + lemma[head[croot]] + "|" + dep[croot],
-                     "chpos=" + ("B" if t == start else ("E" if t == end - 1 else "I"))]
-        for d in (-2, -1, 1, 2):
-            j = t + d
-            if first <= j < last:
-                keys += [f"w{d}=" + lower[j], f"pos{d}=" + pos[j],
-                         f"chunk{d}=" + marks[j - first], f"ent{d}=" + ent[j]]
+            chunks.append((dep[croot], lemma[head[croot]] + "|" + dep[croot],
+                           "B" if t == start else ("E" if t == end - 1 else "I")))
+    neighbour = [(lower[t], pos[t], marks[t - first], ent[t]) for t in range(first, last)]
+    words = [(lower[t], marks[t - first]) for t in range(first, last)]
+    return static, chunks, neighbour, words
+
+
+def token_keys(span, context: dict | None = None) -> tuple[list[list[str]], list[tuple[str, str]]]:
+    """:func:`token_features` as DictVectorizer's "name=value" column names (built from
+    :func:`token_values`), and per token its word and noun-chunk mark."""
+    static, chunks, neighbour, words = token_values(span, context)
+    n = len(static)
+    out = []
+    for k, values in enumerate(static):
+        keys = [name + "=" + value for name, value in zip(STATIC_NAMES, values)]
+        if chunks[k] is not None:
+            keys += [name + "=" + value for name, value in zip(CHUNK_NAMES, chunks[k])]
+        for d in WINDOW:
+            j = k + d
+            if 0 <= j < n:
+                keys += [name + "=" + value for name, value in zip(WINDOW_NAMES[d], neighbour[j])]
             else:
-                keys.append(f"w{d}=<pad>")
+                keys.append(WINDOW_NAMES[d][0] + "=" + PAD)
         out.append(keys)
-        prev.append((lower[t], mark))
-    return out, prev
+    return out, words
 
 
 def prev_context_keys(p1: str, p2: str, chunk: str) -> tuple[str, str, str]:
