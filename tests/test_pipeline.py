@@ -234,3 +234,25 @@ def test_a_batch_finds_what_each_document_finds_alone(nlp, kind):
         assert doc._.sitrep[kind] == find(doc)
     assert any(doc._.sitrep[kind] for doc in batch)
     assert find_many([]) == []
+
+
+def test_a_sentence_the_event_rules_fail_on_costs_only_that_sentence(nlp, monkeypatch, caplog):
+    """One line in the log names the document and the sentence; the doc's other events stay."""
+    from sitrep.extract.events import EventFinder
+
+    real = EventFinder._sentence
+
+    def fragile(self, sent, index):
+        if "POISON" in sent.text:
+            raise ValueError("an odd parse")
+        return real(self, sent, index)
+
+    monkeypatch.setattr(EventFinder, "_sentence", fragile)
+    doc = nlp.make_doc("POISON Rebels shelled Aleppo. Israeli warplanes struck Gaza on Monday.")
+    doc.user_data["document_id"] = "doc-42"
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    assert [e["type"] for e in doc._.sitrep["events"]] == ["ASSAULT"]
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and "doc-42 at char 0 (ValueError: an odd parse)" in errors[0].message
+    assert errors[0].exc_info is None  # the traceback only at debug level (`sitrep -v`)

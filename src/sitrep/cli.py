@@ -7,6 +7,7 @@ Each verb maps its flags to options in one place, calls one library function and
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from collections.abc import Iterator
@@ -62,6 +63,12 @@ def _main(
                                           help="Print the version and exit.")] = False,
 ) -> None:
     _state["verbose"] = verbose
+    if verbose:  # the tracebacks that extraction errors log at debug level, under their line
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        logger = logging.getLogger("sitrep")
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
 
 
 def warn(message: str) -> None:

@@ -631,15 +631,20 @@ class EventFinder:
             for sent in sents:
                 try:
                     found.append((sent, self._sentence(sent, index)))
-                except Exception:  # one odd parse never costs the document its other events
-                    log.exception("event extraction failed on the sentence at char %d",
-                                  sent.start_char)
+                except Exception as err:  # one odd parse never costs the doc its other events
+                    # one line, as every extraction error (`sitrep -v` adds the traceback)
+                    log.error("event extraction failed on document %s at char %d (%s: %s)",
+                              doc.user_data.get("document_id", "?"), sent.start_char,
+                              type(err).__name__, err)
+                    log.debug("traceback", exc_info=True)
             states.append((found, index))
         if self.use_model and any(found for found, _ in states):
             try:
                 self._trained_layer(states)
-            except Exception:  # the rules' events stand without the trained layer
-                log.exception("the event-type model failed on a batch of documents; rules only")
+            except Exception as err:  # the rules' events stand without the trained layer
+                log.error("the event-type model failed on a batch of documents (%s: %s); their "
+                          "events are the rules' alone", type(err).__name__, err)
+                log.debug("traceback", exc_info=True)
         out = []
         for found, index in states:
             records: list[dict] = []
