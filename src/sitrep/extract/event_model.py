@@ -277,14 +277,14 @@ def _prev_tables(head: dict, classes: list[str]) -> dict:
                 cols = [vocab.get(key) for key in prev_context_keys(p1, p2, chunk)]
                 context[a, b, c] = sum((weights[col] for col in cols if col is not None),
                                        np.zeros(weights.shape[1]))
-    prefix = prev_word_key("", "")[:-1]  # "p1|w=": the key is prefix + tag + "|" + word
+    # prev_word_key(tag, word) is "p1|w=" + tag + "|" + word: under the name "p1|w"
+    word_name = prev_word_key("", "").partition("=")[0]
     by_word: dict[str, list[tuple[int, int]]] = {}
     index = {tag: k for k, tag in enumerate(tags)}
-    for key, col in vocab.items():
-        if key.startswith(prefix):
-            tag, _, word = key[len(prefix):].partition("|")
-            if tag in index and prev_word_key(tag, word) == key:
-                by_word.setdefault(word, []).append((index[tag], col))
+    for value, col in _value_tables(head).get(word_name, {}).items():
+        tag, _, word = value.partition("|")
+        if tag in index:
+            by_word.setdefault(word, []).append((index[tag], col))
     # a zero row past the last column: the row of "no such column"
     padded = np.vstack([weights, np.zeros((1, weights.shape[1]))])
     kinds = [t[2:] if t[:2] in ("B-", "I-") else "" for t in tags]

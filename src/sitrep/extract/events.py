@@ -1684,6 +1684,11 @@ def _model_confidence(p: float) -> float:
 NOT_PARTY_ENTS = {"DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "QUANTITY", "ORDINAL"}
 
 
+#: Subject pronouns that, in a clause a speaker reports, are that speaker ("Israel said it
+#: will not lift the embargo").
+SPEAKER_PRONOUNS = frozenset({"it", "they", "he", "she", "we"})
+
+
 #: Verbs of saying: the sentence classifier's event is the one said, not the saying
 #: (speech acts that are events themselves, "warned", "accused", are in the lexicon).
 SAYING_VERBS = frozenset({
@@ -1814,13 +1819,16 @@ def _make_mutual(cand: _Candidate) -> None:
     party is both"), and each span that names one carries both roles."""
     parties = list(dict.fromkeys([*cand.source, *cand.target]))
     cand.source, cand.target = parties, list(parties)
-    mirrored = {("target" if r == "source" else "source", a, b, i) for r, a, b, i in
-                cand.arguments}
-    cand.arguments = sorted(set(cand.arguments) | mirrored,
-                            key=lambda x: (x[1], x[2], x[0], x[3] or ""))
+    mirrored = [("target" if r == "source" else "source", a, b, i) for r, a, b, i in
+                cand.arguments]
+    cand.arguments = _in_text_order([*cand.arguments, *mirrored])
 
 
-SPEAKER_PRONOUNS = frozenset({"it", "they", "he", "she", "we", "i"})
+def _in_text_order(args: list[tuple[str, int, int, str | None]]
+                   ) -> list[tuple[str, int, int, str | None]]:
+    """Arguments without repeats, in text order; a span naming two actors gives one argument
+    each, in id order (never in set order, which changes from one process to the next)."""
+    return sorted(set(args), key=lambda x: (x[1], x[2], x[0], x[3] or ""))
 
 
 def _not_said_by(trig: Token):
@@ -1909,9 +1917,7 @@ def _take_roles(cand: _Candidate, spans: list[tuple[str, int, int]], index: _Doc
         for aid in ids:
             if (r, aid) not in carried:
                 args += [x for x in _mention_arguments(cand, index, only=(r, aid))]
-    # in text order; a span naming two actors gives one argument each, in id order (never in
-    # set order, which changes from one process to the next)
-    cand.arguments = sorted(set(args), key=lambda x: (x[1], x[2], x[0], x[3] or ""))
+    cand.arguments = _in_text_order(args)
 
 
 def _mention_arguments(cand: _Candidate, index: _DocIndex,
@@ -2077,7 +2083,7 @@ def _commitment(cand: _Candidate, kept: list[_Candidate]) -> _Candidate | None:
 def _speaker_antecedent(pron: Token) -> Token | None:
     """The one pronoun resolved without coreference: the subject of a clause reported by a
     speaker is that speaker ("Israel said it will not lift the embargo")."""
-    if pron.lower_ not in {"it", "they", "he", "she", "we"} or pron.dep_ not in {
+    if pron.lower_ not in SPEAKER_PRONOUNS or pron.dep_ not in {
             "nsubj", "nsubjpass"}:
         return None
     verb = pron.head

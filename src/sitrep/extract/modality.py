@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
 
-from .spans import doc_text
+from .spans import span_text
 
 ORDER = ("question", "hypothetical", "negated", "intended", "reported", "asserted")
 
@@ -148,9 +148,7 @@ class Reading:
 def is_question(sent: Span) -> bool:
     """A question: it ends with "?" (quotes aside), or opens with an inverted auxiliary
     ("Should we understand that ...", "Could the resistance ...")."""
-    # the doc's cached text, sliced (Span.text joins every token of the sentence)
-    text = doc_text(sent.doc)[sent.start_char:sent.end_char]
-    text = text.rstrip().rstrip(QUOTE_CHARS + "’' )").rstrip()
+    text = span_text(sent).rstrip().rstrip(QUOTE_CHARS + "’' )").rstrip()
     if text.endswith("?"):
         return True
     first = next((t for t in sent if not t.is_punct and not t.is_space), None)

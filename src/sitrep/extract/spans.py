@@ -24,6 +24,12 @@ def doc_text(doc: Doc) -> str:
     return text
 
 
+def span_text(span: Span | Doc) -> str:
+    """``span.text`` sliced from :func:`doc_text` (``Span.text`` joins every token again)."""
+    doc = span.doc
+    return doc_text(doc) if span is doc else doc_text(doc)[span.start_char:span.end_char]
+
+
 def trim(span: Span) -> Span:
     """Drop punctuation and a leading 'the' at the edges ("Hama." -> "Hama")."""
     start, end = span.start, span.end

@@ -106,13 +106,10 @@ def features(span) -> dict[str, str]:
         if t.dep_ == "prep":
             deps += [f"{_lemma(head)}>{_lemma(t)}>{_lemma(c)}" for c in t.children
                      if c.dep_ == "pobj"]
-    from ..extract.spans import doc_text
+    from ..extract.spans import span_text
 
-    doc = span.doc if hasattr(span, "doc") else span
-    text = doc_text(doc)
     return {
-        # the doc's cached text, sliced (Span.text joins every token again)
-        "text": text if span is doc else text[span.start_char:span.end_char],
+        "text": span_text(span),
         "lemmas": " ".join(_lemma(t) for t in tokens if not t.is_space),
         "root": " ".join(root_feats),
         "deps": " ".join(deps),
