@@ -273,14 +273,18 @@ def _surface_variants(alias: str) -> set[str]:
 def _in_slogan(span: Span) -> bool:
     """Inside a short quotation with no verb ("the Army – the People – the Resistance"): a
     slogan names no actors."""
-    sent = span.sent
     text = doc_text(span.doc)  # offsets into the doc: sent.text joins its tokens on each read
-    start = max(text.rfind(q, sent.start_char, span.start_char) for q in _QUOTES)
+    # the nearest marks around the span, then whether they lie in its sentence (finding the
+    # sentence walks its tokens: most spans have no mark before them at all)
+    start = max(text.rfind(q, 0, span.start_char) for q in _QUOTES)
     if start < 0:
         return False
-    close = min((i for i in (text.find(q, span.start_char, sent.end_char) for q in _QUOTES)
-                 if i >= 0), default=None)
+    close = min((i for i in (text.find(q, span.start_char) for q in _QUOTES) if i >= 0),
+                default=None)
     if close is None:
+        return False
+    sent = span.sent
+    if start < sent.start_char or close >= sent.end_char:
         return False
     quoted = sent.doc.char_span(start + 1, close, alignment_mode="expand")
     if quoted is None or not 3 <= len(quoted) <= 12 or any(t.pos_ in {"VERB", "AUX"} for t in quoted):

@@ -33,6 +33,11 @@ KIND_WEIGHT = {"name": 1.0, "variant": 1.0, "abbrev": 0.95, "demonym": 0.9, "alt
 FEATURE_PRIOR = {"country": 1.0, "admin1": 0.85, "region": 0.8, "crossing": 0.75, "camp": 0.7,
                  "road": 0.65, "site": 0.65, "admin2": 0.6, "city": 0.6, "town": 0.45,
                  "village": 0.3, "other": 0.3}
+#: How many names' answers a Gazetteer keeps in memory: news repeats its place names and the
+#: index is read-only, so a name is looked up once a process. Whether a name is known costs a
+#: few bytes; its candidates a few KB. A memo starts again when full.
+KNOWN_MEMO = 100_000
+CANDIDATES_MEMO = 10_000
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,8 @@ class Gazetteer:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._ready = False
+        self._known: dict[str, bool] = {}
+        self._candidates: dict[tuple, tuple[Candidate, ...]] = {}
 
     # -- opening -------------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -146,16 +153,23 @@ class Gazetteer:
     def known_keys(self, texts: Iterable[str]) -> set[str]:
         """Which of these names have an exact or folded entry: a cheap batch test for scanning a
         document's n-grams before asking for candidates. Returns the matching input texts."""
+        memo, texts = self._known, set(texts)
+        found = {t for t in texts if memo.get(t)}
+        asked = [t for t in texts if t not in memo]
+        if not asked:
+            return found
+        if len(memo) + len(asked) > KNOWN_MEMO:
+            memo.clear()
         keys: dict[str, set[str]] = {}
-        for t in texts:
+        for t in asked:
+            memo[t] = False
             e = exact_key(t)
             if e:
                 for k in {e, without_article(e)}:
                     keys.setdefault(k, set()).add(t)
                     keys.setdefault(folded_key(k, from_exact=True), set()).add(t)
         if not keys:
-            return set()
-        found: set[str] = set()
+            return found
         conn = self._conn()
         items = list(keys)
         for i in range(0, len(items), 500):
@@ -164,12 +178,25 @@ class Gazetteer:
             for (k,) in conn.execute(
                 f"SELECT exact FROM name WHERE exact IN ({marks}) UNION "
                 f"SELECT folded FROM name WHERE folded IN ({marks})", chunk + chunk):
-                found |= keys.get(k, set())
+                for t in keys.get(k, ()):
+                    memo[t] = True
+                    found.add(t)
         return found
 
     def candidates(self, name: str, *, fuzzy: bool = True, limit: int = 60,
                    min_score: float = 0.78) -> list[Candidate]:
         """Places that may be meant by ``name``, best first, each with a name score."""
+        key = (name, fuzzy, limit, min_score)
+        found = self._candidates.get(key)
+        if found is None:
+            if len(self._candidates) >= CANDIDATES_MEMO:
+                self._candidates.clear()
+            found = self._candidates[key] = tuple(
+                self._find_candidates(name, fuzzy=fuzzy, limit=limit, min_score=min_score))
+        return list(found)
+
+    def _find_candidates(self, name: str, *, fuzzy: bool, limit: int,
+                         min_score: float) -> list[Candidate]:
         exact = exact_key(name)
         if not exact:
             return []

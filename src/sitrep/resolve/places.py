@@ -13,6 +13,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .gazetteer import Candidate, Gazetteer, PlaceEntry
 
@@ -68,8 +69,13 @@ class Toponym:
 def _km(a: PlaceEntry, b: PlaceEntry) -> float:
     if a.lat is None or b.lat is None:
         return 20039.0
-    p1, p2 = math.radians(a.lat), math.radians(b.lat)
-    dl = math.radians(b.lon - a.lon)
+    return _great_circle(a.lat, a.lon, b.lat, b.lon)
+
+
+@lru_cache(maxsize=65_536)  # every pass of a document measures the same pairs again
+def _great_circle(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dl = math.radians(lon2 - lon1)
     h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
 
