@@ -342,17 +342,20 @@ def _decode_many(art: dict, items: list[tuple]) -> list[list[str]]:
     ends: list[int] = []
     lengths: list[int] = []
     words: list[tuple[str, str]] = []
+    # map(dict.get, tables, values, misses) looks each value up in its name's table with no
+    # Python step per value
+    get, misses = dict.get, [-1] * max(len(STATIC_NAMES), len(CHUNK_NAMES), 4)
     for span, context in items:
         static, chunks, neighbour, span_words = token_values(span, context)
         m = len(static)
         for k, values in enumerate(static):
-            cols += [t.get(v, -1) for t, v in zip(static_t, values)]
+            cols += map(get, static_t, values, misses)
             if chunks[k] is not None:
-                cols += [t.get(v, -1) for t, v in zip(chunk_t, chunks[k])]
+                cols += map(get, chunk_t, chunks[k], misses)
             for d in WINDOW:
                 j = k + d
                 if 0 <= j < m:
-                    cols += [t.get(v, -1) for t, v in zip(window_t[d], neighbour[j])]
+                    cols += map(get, window_t[d], neighbour[j], misses)
                 else:
                     cols.append(pads[d])
             ends.append(len(cols))
