@@ -36,6 +36,21 @@ def test_two_processes_give_the_same_reports(pipeline, example_docs):
     assert one == two
 
 
+def test_analysing_collects_cycles_less_often_and_leaves_the_setting_as_it_was(
+        pipeline, example_docs):
+    import gc
+
+    from sitrep import pipeline as pipeline_module
+
+    before = gc.get_threshold()
+    seen = []
+    for _ in pipeline.analyze_many(example_docs[:2]):
+        seen.append(gc.get_threshold())
+    assert seen and all(t[0] == max(before[0], pipeline_module.GC_YOUNG) for t in seen)
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() > 0  # the loaded models are out of the collector's reach
+
+
 def test_example_places_are_resolved_near_the_truth(pipeline, example_docs):
     report = pipeline.analyze(next(d for d in example_docs if d.origin.endswith("daraa-crossing.txt")))
     by_mention = {m.text: p for p in report.places for m in p.mentions}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -82,13 +84,15 @@ class Pipeline:
     ) -> Iterator[Report]:
         """Reports in input order, parsed in batches (and processes, when asked) by ``nlp.pipe``."""
         pairs = ((self._doc(d), d) for d in documents)
-        for doc, document in self.nlp.pipe(
-            pairs,
-            as_tuples=True,
-            batch_size=self.options.batch_size,
-            n_process=n_process or self.options.n_process,
-        ):
-            yield to_report(document, doc)
+        with _steady_gc():
+            for doc, document in self.nlp.pipe(
+                pairs,
+                as_tuples=True,
+                batch_size=self.options.batch_size,
+                n_process=n_process or self.options.n_process,
+            ):
+                yield to_report(document, doc)
+                _freeze_loaded()
 
 
     def geocode(self, text: str, spans: list[tuple[int, int]]) -> list[dict | None]:
@@ -108,6 +112,39 @@ class Pipeline:
                         "country": p.country, "admin1": p.admin1, "feature": p.feature,
                         "geonames_id": p.geonames_id, "confidence": t.confidence})
         return out
+
+
+#: Container objects allocated (net) between two young-generation collections while documents
+#: are analysed; Python's default is 700.
+GC_YOUNG = 10_000
+_frozen = False
+
+
+@contextmanager
+def _steady_gc():
+    """Fewer cycle collections while a batch of documents is analysed. Parsing and extraction
+    make and drop many short-lived containers, and every few hundred of them Python looked for
+    cycles; the documents' own objects die by reference counting. The previous thresholds come
+    back afterwards (the engine may run inside someone else's program)."""
+    before = gc.get_threshold()
+    if before[0]:  # 0: collection is off, and stays so
+        gc.set_threshold(max(before[0], GC_YOUNG), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _freeze_loaded() -> None:
+    """Once a process, when the first document is through (the spaCy model, the gazetteer and
+    the trained layers loaded): move every live object out of the collector's reach. They
+    live as long as the process, and a full collection walked them all; with ``n_process``, the
+    forked workers then share their pages instead of copying them on a collection."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.collect()
+        gc.freeze()
 
 
 _default: Pipeline | None = None
