@@ -36,6 +36,28 @@ def test_two_processes_give_the_same_reports(pipeline, example_docs):
     assert one == two
 
 
+def test_worker_processes_keep_the_input_order_over_many_batches(pipeline, example_docs):
+    from sitrep.pipeline import Pipeline, PipelineOptions
+
+    small = Pipeline(PipelineOptions(batch_size=1), nlp=pipeline.nlp)
+    docs = example_docs * 3  # 15 one-document tasks, more than the workers take ahead
+    two = list(small.analyze_many(docs, n_process=2))
+    assert [r.document.id for r in two] == [d.id for d in docs]
+    assert two == list(small.analyze_many(docs, n_process=1))
+
+
+def test_an_error_in_a_worker_process_is_raised_in_the_caller(pipeline, example_docs,
+                                                              monkeypatch):
+    from sitrep import pipeline as pipeline_module
+
+    def broken(document, doc):
+        raise RuntimeError(f"cannot report {document.id}")
+
+    monkeypatch.setattr(pipeline_module, "to_report", broken)  # the forked workers inherit it
+    with pytest.raises(RuntimeError, match="cannot report"):
+        list(pipeline.analyze_many(example_docs, n_process=2))
+
+
 def test_analysing_collects_cycles_less_often_and_leaves_the_setting_as_it_was(
         pipeline, example_docs):
     import gc
@@ -101,10 +123,15 @@ def test_doc_text_is_read_once_and_never_another_docs(nlp):
     from sitrep.extract.spans import doc_text
 
     doc = nlp.make_doc("Rebels shelled the town.")
-    assert doc_text(doc) == doc.text and doc.user_data["sitrep.text"] == doc.text
+    assert doc_text(doc) == doc.text and doc.user_data["sitrep.text"][1] == doc.text
     other = nlp.make_doc("A longer, different text entirely.")
     other.user_data.update(doc.user_data)  # as a copied user_data would carry it
     assert doc_text(other) == other.text
+    same_length = nlp.make_doc("Troops stormed the city.")  # as many tokens as doc
+    same_length.user_data.update(doc.user_data)
+    assert doc_text(same_length) == same_length.text
+    copied = doc.copy()
+    assert doc_text(copied) == copied.text
     assert doc_text(nlp.make_doc("")) == ""
 
 

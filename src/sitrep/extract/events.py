@@ -289,6 +289,16 @@ class Lexicon:
     light_verbs: frozenset[str]
     instruments: list[tuple[tuple[str, ...], str]]   # (words, ASSAULT mode), longest first
     verb_types: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: per first word, the instruments starting with it: (rank in ``instruments``, the phrase
+    #: as " w1 w2 ", mode), so an event tries only those whose first word it has
+    instrument_index: dict[str, list[tuple[int, str, str]]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.instrument_index = {}
+        for k, (phrase, mode) in enumerate(self.instruments):
+            if phrase:
+                self.instrument_index.setdefault(phrase[0], []).append(
+                    (k, " " + " ".join(phrase) + " ", mode))
 
     @classmethod
     def from_dict(cls, data: dict) -> Lexicon:
@@ -1274,14 +1284,16 @@ class EventFinder:
             words.append(t.lemma_.lower() + "/" + t.lower_)
             prev = i
         # match each phrase on lemmas or on forms, over adjacent words
-        lemmas = " " + " ".join(w.split("/")[0] for w in words) + " "
-        forms = " " + " ".join(w.split("/")[-1] for w in words) + " "
+        lemma_words = [w.split("/")[0] for w in words]
+        form_words = [w.split("/")[-1] for w in words]
+        lemmas, forms = " " + " ".join(lemma_words) + " ", " " + " ".join(form_words) + " "
+        index = self.lexicon.instrument_index
+        hits = sorted((k, mode) for w in {*lemma_words, *form_words} for k, key, mode in
+                      index.get(w, ()) if key in lemmas or key in forms)
         best = None
-        for phrase, mode in self.lexicon.instruments:
-            key = " " + " ".join(phrase) + " "
-            if key in lemmas or key in forms:
-                if best is None or MODE_RANK.get(mode, 0) > MODE_RANK.get(best, 0):
-                    best = mode
+        for _, mode in hits:  # in the lexicon's order: the first of the highest rank wins
+            if best is None or MODE_RANK.get(mode, 0) > MODE_RANK.get(best, 0):
+                best = mode
         return best
 
     def _record(self, cand: _Candidate, index: _DocIndex) -> dict:

@@ -274,8 +274,13 @@ class _Actors:
         taken = bytearray(len(self.text) + 1)
         for m in self.mentions:
             taken[m.start:m.end] = b"\x01" * (m.end - m.start)
-        extra = [_Mention(t.idx, t.idx + len(t.text), owner[t.text]) for t in doc
-                 if t.text in owner and not taken[t.idx] and t.pos_ in {"PROPN", "NOUN"}]
+        from spacy.attrs import ORTH
+
+        strings, orth = doc.vocab.strings, doc.to_array(ORTH).tolist()
+        named = {h for h in set(orth) if strings[h] in owner}
+        extra = [_Mention(t.idx, t.idx + len(t.text), owner[t.text])
+                 for t in (doc[i] for i, h in enumerate(orth) if h in named)
+                 if not taken[t.idx] and t.pos_ in {"PROPN", "NOUN"}]
         if extra:
             self.mentions = sorted(self.mentions + extra, key=lambda m: m.start)
 
@@ -423,8 +428,17 @@ class _Finder:
         self.doc = doc
         self.text = doc_text(doc)
         self.lex = lexicon
-        self.lower = [t.lower_ for t in doc]
-        self.idx = [t.idx for t in doc]
+        # token attributes as plain lists, read once (every Token spaCy hands out is built anew)
+        from spacy.attrs import IDX, LEMMA, LOWER, POS
+        from spacy.parts_of_speech import NAMES as POS_NAMES
+
+        rows = doc.to_array([LOWER, IDX, LEMMA, POS]).tolist()
+        strings = doc.vocab.strings
+        names = {h: strings[h] for h in {r[c] for r in rows for c in (0, 2)}}
+        self.lower = [names[r[0]] for r in rows]
+        self.idx = [r[1] for r in rows]
+        self.lemma = [names[r[2]].lower() for r in rows]
+        self.pos = [POS_NAMES.get(r[3], "") for r in rows]
         self.marked = [m for m in mark_spans(self.text) if m.end > m.start + 1]
         self.sent_of = [0] * len(doc)
         for sent in doc.sents:
@@ -655,13 +669,14 @@ class _Finder:
     def _indirect(self, marked: list[_Quote | None]) -> list[_Quote]:
         doc = self.doc
         out: list[_Quote] = []
-        for tok in doc:
-            if self.in_mark[tok.i] >= 0:
+        lower, lemma, pos, speech = self.lower, self.lemma, self.pos, self.lex.speech
+        for i in range(len(doc)):
+            if self.in_mark[i] >= 0:
                 continue
-            if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
-                q = self._according(tok)
-            elif tok.pos_ in {"VERB", "AUX"} and tok.lemma_.lower() in self.lex.speech:
-                q = self._reported(tok)
+            if lower[i] == "according" and i + 1 < len(doc) and lower[i + 1] == "to":
+                q = self._according(doc[i])
+            elif pos[i] in {"VERB", "AUX"} and lemma[i] in speech:
+                q = self._reported(doc[i])
             else:
                 q = None
             if q is None:

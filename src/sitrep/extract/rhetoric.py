@@ -188,6 +188,25 @@ def segment_features(tokens: Tokens) -> dict[int, dict[str, float]]:
             for k, ws in segment_words.items()}
 
 
+#: A word's feature names as itself and as each neighbour ("w=", "suf=", "w-2=", "w-1=", "w1=",
+#: "w2="), made once per word a process: news repeats its words, and the tagger reads every
+#: token. The memo starts again when full.
+_WORD_KEYS: dict[str, tuple[str, ...]] = {}
+_WORD_KEYS_SIZE = 200_000
+#: ...and the window's names past a segment's edge, in the same places.
+_EDGE_KEYS = ("", "", "w-2=<B>", "w-1=<B>", "w1=<B>", "w2=<B>")
+
+
+def _word_keys(w: str) -> tuple[str, ...]:
+    found = _WORD_KEYS.get(w)
+    if found is None:
+        if len(_WORD_KEYS) >= _WORD_KEYS_SIZE:
+            _WORD_KEYS.clear()
+        found = _WORD_KEYS[w] = ("w=" + w, "suf=" + w[-3:], "w-2=" + w, "w-1=" + w,
+                                 "w1=" + w, "w2=" + w)
+    return found
+
+
 def own_features(tokens: Tokens) -> list[dict[str, float]]:
     """The features of each token that its segment's other tokens do not share."""
     seg, low, stop, alpha = tokens.seg, tokens.low, tokens.stop, tokens.alpha
@@ -200,13 +219,15 @@ def own_features(tokens: Tokens) -> list[dict[str, float]]:
         if b - a == 1 and text[a] in _QUOTE_CHARS:
             inside = not inside
         quoted.append(inside)
+    keys = [_word_keys(w) for w in low]
+    shape = tokens.shape
     feats = []
     for i in range(n):
-        w = low[i]
-        f = {"w=" + w: 1.0, "s=" + tokens.shape[i]: 1.0, "suf=" + w[-3:]: 1.0}
-        for d in (-2, -1, 1, 2):
+        w, own = low[i], keys[i]
+        f = {own[0]: 1.0, "s=" + shape[i]: 1.0, own[1]: 1.0}
+        for k, d in enumerate((-2, -1, 1, 2), 2):
             j = i + d
-            f[f"w{d}=" + (low[j] if 0 <= j < n and seg[j] == seg[i] else "<B>")] = 1.0
+            f[keys[j][k] if 0 <= j < n and seg[j] == seg[i] else _EDGE_KEYS[k]] = 1.0
         if i > 0 and seg[i - 1] == seg[i]:
             f["b-=" + low[i - 1] + "|" + w] = 1.0
         if i + 1 < n and seg[i + 1] == seg[i]:

@@ -17,11 +17,13 @@ def slug(text: str) -> str:
 def doc_text(doc: Doc) -> str:
     """``doc.text``, joined once per document: spaCy rebuilds it from every token on each read,
     which costs more than some extractors' own work when read per sentence."""
-    text = doc.user_data.get("sitrep.text")
-    # a copied user_data (Doc.copy, from_docs) may hold another doc's text: check the length
-    if text is None or len(text) != (doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0):
-        text = doc.user_data["sitrep.text"] = doc.text
-    return text
+    # kept with the doc's identity and token count: a copied user_data (Doc.copy, from_docs)
+    # holds another doc's text
+    key = (id(doc), len(doc))
+    kept = doc.user_data.get("sitrep.text")
+    if kept is None or kept[0] != key:
+        kept = doc.user_data["sitrep.text"] = (key, doc.text)
+    return kept[1]
 
 
 def span_text(span: Span | Doc) -> str:
