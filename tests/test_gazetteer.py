@@ -48,3 +48,24 @@ def test_the_memo_starts_again_when_full(gaz, monkeypatch):
     for name in ("Aleppo", "Homs", "Hama"):
         assert gaz.candidates(name)
     assert len(gaz._candidates) <= 2
+
+
+def test_a_forked_process_opens_its_own_connection(gaz):
+    import multiprocessing as mp
+
+    assert gaz.known_keys(["Aleppo"]) == {"Aleppo"}  # the parent's connection is open
+    parent = gaz._local.conn
+    global _forked
+    _forked = gaz  # what the fork copies
+    with mp.get_context("fork").Pool(1) as pool:
+        inherited, answer = pool.apply(_in_child)
+    assert inherited is False and answer == {"Raqqa"}
+    assert gaz._local.conn is parent
+
+
+_forked: Gazetteer | None = None
+
+
+def _in_child() -> tuple[bool, set[str]]:
+    inherited = getattr(_forked._local, "conn", None) is not None
+    return inherited, _forked.known_keys(["Raqqa"])

@@ -94,7 +94,8 @@ def analyze(
     date_column: Annotated[str | None, typer.Option(help="CSV/JSON field holding the date.")] = None,
     source_column: Annotated[str | None, typer.Option(help="CSV/JSON field holding the source.")] = None,
     max_bytes: Annotated[int, typer.Option(help="Refuse single files larger than this.")] = 20_000_000,
-    n_process: Annotated[int, typer.Option("--n-process", help="spaCy worker processes.")] = 1,
+    n_process: Annotated[int, typer.Option(
+        "--n-process", help="Worker processes, each with the whole pipeline.")] = 1,
     batch_size: Annotated[int, typer.Option(help="Documents per nlp.pipe batch.")] = 16,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress",
                                                   help="Progress bar on stderr (default: when "

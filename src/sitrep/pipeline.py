@@ -82,14 +82,20 @@ class Pipeline:
     def analyze_many(
         self, documents: Iterable[Document], n_process: int | None = None
     ) -> Iterator[Report]:
-        """Reports in input order, parsed in batches (and processes, when asked) by ``nlp.pipe``."""
+        """Reports in input order, parsed in batches by ``nlp.pipe``; with ``n_process`` > 1, in
+        that many worker processes, each with the whole pipeline (``workers.py``)."""
+        n_process = n_process or self.options.n_process
+        if n_process > 1:
+            from .workers import analyze_in_processes
+
+            yield from analyze_in_processes(self, documents, n_process)
+            return
         pairs = ((self._doc(d), d) for d in documents)
         with _steady_gc():
             for doc, document in self.nlp.pipe(
                 pairs,
                 as_tuples=True,
                 batch_size=self.options.batch_size,
-                n_process=n_process or self.options.n_process,
             ):
                 yield to_report(document, doc)
                 _freeze_loaded()

@@ -1,8 +1,8 @@
 """Extractors: spaCy components that find records in a parsed ``Doc``; no I/O.
 
 Every component writes plain JSON-able dicts (the ``model.py`` field names) under
-``doc._.sitrep[kind]``. Dicts, not model objects, because spaCy ships docs between processes
-with msgpack (``n_process``), and the one adapter in ``pipeline.py`` validates them into records.
+``doc._.sitrep[kind]``. Dicts, not model objects: a Doc serialises its extension data with
+msgpack, and the one adapter in ``pipeline.py`` validates them into records.
 All components are registered here, in the order they run, so ``pipeline.py`` only adds them.
 """
 

@@ -15,6 +15,7 @@ import math
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,7 @@ class Gazetteer:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._ready = False
+        _open.add(self)
         self._known: dict[str, bool] = {}
         self._candidates: dict[tuple, tuple[Candidate, ...]] = {}
 
@@ -241,6 +243,18 @@ class Gazetteer:
                         key=lambda c: (-c.name_score * c.place.prior, -c.place.population, c.place.id))
         return ranked[:limit]
 
+
+#: Every Gazetteer of the process: a forked child must not use its parent's SQLite connections
+#: (SQLite forbids it), so it forgets them and opens its own on first use.
+_open: weakref.WeakSet[Gazetteer] = weakref.WeakSet()
+
+
+def _forget_connections() -> None:
+    for gazetteer in list(_open):
+        gazetteer._local = threading.local()
+
+
+os.register_at_fork(after_in_child=_forget_connections)
 
 _default: Gazetteer | None = None
 _default_lock = threading.Lock()

@@ -1,0 +1,77 @@
+"""Local worker processes: ``Pipeline.analyze_many`` with ``n_process`` > 1.
+
+spaCy's own ``n_process`` sends every analysed ``Doc`` back to the parent, which rebuilds it from
+bytes and validates its Report there; with two workers on two cores the parent became the
+bottleneck. Here each worker holds the whole Pipeline and sends back finished Reports (pickled:
+the parent does not validate them again), batch by batch and in input order.
+
+Workers are forked from the parent where the platform can (Linux), so they start with its
+loaded model, gazetteer and trained layers, their pages shared until written; elsewhere each
+builds its own Pipeline from the parent's options.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model import Document, Report
+    from .pipeline import Pipeline, PipelineOptions
+
+#: Batches queued per worker: enough to keep every worker busy while the parent collects, few
+#: enough that a long input is never read far ahead of what is done.
+AHEAD = 2
+
+_inherited: Pipeline | None = None  # the parent's Pipeline, which a forked worker starts with
+_pipeline: Pipeline | None = None   # in a worker: the Pipeline it analyses with
+
+
+def analyze_in_processes(pipeline: Pipeline, documents: Iterable[Document],
+                         n_process: int) -> Iterator[Report]:
+    """Reports for ``documents`` in input order, analysed by ``n_process`` worker processes,
+    ``pipeline.options.batch_size`` documents a task. An error in a worker is raised here, as
+    ``analyze_many`` raises it in one process."""
+    global _inherited
+    fork = "fork" in mp.get_all_start_methods()
+    if fork:
+        _inherited = pipeline
+        pool = ProcessPoolExecutor(n_process, mp_context=mp.get_context("fork"),
+                                   initializer=_start_forked)
+    else:
+        pool = ProcessPoolExecutor(n_process, mp_context=mp.get_context("spawn"),
+                                   initializer=_start_spawned, initargs=(pipeline.options,))
+    pending: deque[Future] = deque()
+    try:
+        batches = iter(lambda it=iter(documents): list(islice(it, pipeline.options.batch_size)),
+                       [])
+        for batch in batches:
+            pending.append(pool.submit(_analyse, batch))
+            if len(pending) >= AHEAD * n_process:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _inherited = None
+
+
+def _start_forked() -> None:
+    global _pipeline
+    _pipeline = _inherited
+
+
+def _start_spawned(options: PipelineOptions) -> None:
+    global _pipeline
+    from .pipeline import Pipeline
+
+    _pipeline = Pipeline(options)
+
+
+def _analyse(documents: list[Document]) -> list[Report]:
+    assert _pipeline is not None, "a worker runs only under analyze_in_processes"
+    return list(_pipeline.analyze_many(documents, n_process=1))
