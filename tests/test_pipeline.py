@@ -58,6 +58,20 @@ def test_an_error_in_a_worker_process_is_raised_in_the_caller(pipeline, example_
         list(pipeline.analyze_many(example_docs, n_process=2))
 
 
+def test_a_worker_process_that_dies_is_one_clear_error(pipeline, example_docs, monkeypatch):
+    import os
+
+    from sitrep import pipeline as pipeline_module
+    from sitrep.errors import SitrepError
+
+    def killed(document, doc):
+        os._exit(9)  # as the kernel's out-of-memory killer would leave it
+
+    monkeypatch.setattr(pipeline_module, "to_report", killed)
+    with pytest.raises(SitrepError, match="a worker process stopped abruptly .* documents from "):
+        list(pipeline.analyze_many(example_docs, n_process=2))
+
+
 def test_analysing_collects_cycles_less_often_and_leaves_the_setting_as_it_was(
         pipeline, example_docs):
     import gc

@@ -16,8 +16,11 @@ import multiprocessing as mp
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from typing import TYPE_CHECKING
+
+from .errors import SitrepError
 
 if TYPE_CHECKING:
     from .model import Document, Report
@@ -45,16 +48,28 @@ def analyze_in_processes(pipeline: Pipeline, documents: Iterable[Document],
     else:
         pool = ProcessPoolExecutor(n_process, mp_context=mp.get_context("spawn"),
                                    initializer=_start_spawned, initargs=(pipeline.options,))
-    pending: deque[Future] = deque()
+    pending: deque[tuple[Future, list[Document]]] = deque()
+
+    def done() -> list[Report]:
+        future, batch = pending.popleft()
+        try:
+            return future.result()
+        except BrokenProcessPool as err:
+            where = batch[0].origin or batch[0].id
+            raise SitrepError(
+                f"a worker process stopped abruptly (killed, or out of memory?) in the batch of "
+                f"{len(batch)} documents from {where}; the documents before it were analysed"
+            ) from err
+
     try:
         batches = iter(lambda it=iter(documents): list(islice(it, pipeline.options.batch_size)),
                        [])
         for batch in batches:
-            pending.append(pool.submit(_analyse, batch))
+            pending.append((pool.submit(_analyse, batch), batch))
             if len(pending) >= AHEAD * n_process:
-                yield from pending.popleft().result()
+                yield from done()
         while pending:
-            yield from pending.popleft().result()
+            yield from done()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         _inherited = None
