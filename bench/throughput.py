@@ -8,7 +8,8 @@
 One run measures, on the same documents, for each number of workers:
 
 - ``bare``:  ``nlp.pipe`` of the bare spaCy model (``n_process`` = workers);
-- ``local``: the full pipeline, ``Pipeline.analyze_many`` (the local engine, ``n_process``);
+- ``local``: the full pipeline, ``Pipeline.analyze_many`` (the local engine: with 2, its forked
+  worker processes, ``workers.py``);
 - ``ray``:   the full pipeline on a local Ray cluster of that many CPUs (``scale.run``, one actor
   per worker, Report partitions written to a temporary folder). Its wall time includes starting the
   actors and loading the model in each; "in workers" is the throughput inside the actors alone
@@ -18,7 +19,7 @@ and prints documents/s, words/s, peak RSS per worker, the full pipeline's share 
 parser's throughput and the speed-up from 1 to 2 workers. Each measurement runs in a fresh
 process (so peak RSS is its own, and no model, cache or Ray session is shared); models are loaded
 and warmed up before the clock starts, except in Ray, where loading is part of the run. Peak RSS
-is VmHWM: for one local worker, the process itself; for two, the largest spaCy child (forked, so
+is VmHWM: for one local worker, the process itself; for two, the largest child (forked, so
 it counts pages shared with the parent); for Ray, each actor reports its own. CPU time (all
 processes of the run: for Ray, the actors while analysing plus the driver) is printed beside the
 wall time because it barely moves when other jobs share the machine. Reading the input is never
@@ -162,7 +163,7 @@ def measure(args) -> dict:
 
 
 class _Children(threading.Thread):
-    """Watches this process's children (spaCy's n_process workers) in /proc five times a second: the
+    """Watches this process's children (the n_process workers) in /proc five times a second: the
     CPU each has used and its VmHWM, last seen before it exits. (spaCy does not always reap its
     workers, so RUSAGE_CHILDREN would miss them.)"""
 
