@@ -9,6 +9,7 @@ the registry does not know, which become actors of the document rather than bein
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -67,6 +68,7 @@ OFFICE_NOUNS = {"president", "presidents", "minister", "ministers", "premier", "
                 "king", "queen", "emir", "monarch", "sultan", "ambassador", "ambassadors",
                 "counterpart", "counterparts"}
 _QUOTES = "\"“”«»"
+_QUOTE_MARK = re.compile("[" + _QUOTES + "]")
 _ENT_KIND = {"PERSON": "person", "ORG": "organisation"}
 
 
@@ -116,8 +118,19 @@ class ActorFinder:
         return doc
 
     def find(self, doc: Doc) -> list[_Found]:
+        from spacy.attrs import LOWER, ORTH, POS
+        from spacy.parts_of_speech import NAMES as POS_NAMES
+
         found: list[_Found] = []
         taken = [False] * len(doc)
+        marks = [m.start() for m in _QUOTE_MARK.finditer(doc_text(doc))]
+        # words and parts of speech as plain lists (a Token is built anew on every read)
+        rows = doc.to_array([ORTH, LOWER, POS]).tolist() if len(doc) else []
+        strings = doc.vocab.strings
+        names = {h: strings[h] for h in {r[c] for r in rows for c in (0, 1)}}
+        words = [names[r[0]] for r in rows]
+        lowers = [names[r[1]] for r in rows]
+        pos = [POS_NAMES.get(r[2], "") for r in rows]
 
         def take(entry_id: str, span: Span) -> None:
             found.append(_Found(entry_id, span))
@@ -126,7 +139,7 @@ class ActorFinder:
 
         for span in self._alias_spans(doc):
             span = trim(span)
-            if not span.text or _in_slogan(span):
+            if not span.text or _in_slogan(span, marks):
                 continue
             entries = self.registry.lookup_exact(span.text)
             if not entries:
@@ -145,7 +158,7 @@ class ActorFinder:
         places = self.gazetteer.known_keys({trim(e).text for e in ents if e.label_ in _ENT_KIND})
         for ent in ents:
             span = trim(ent)
-            if not span.text or _in_slogan(span):
+            if not span.text or _in_slogan(span, marks):
                 continue
             state = None
             if ent.label_ in {"GPE", "ORG", "PERSON", "NORP", "LOC"}:
@@ -160,10 +173,10 @@ class ActorFinder:
                 for i in range(span.start, span.end):
                     taken[i] = True
         # Demonyms spaCy did not label ("Turkish jihadist-sponsor").
-        for tok in doc:
-            if not taken[tok.i] and tok.text[:1].isupper() and tok.pos_ in {"ADJ", "PROPN"}:
-                self._demonym(doc[tok.i:tok.i + 1], take)
-        self._nominals(doc, found, taken)
+        for i, word in enumerate(words):
+            if not taken[i] and word[:1].isupper() and pos[i] in {"ADJ", "PROPN"}:
+                self._demonym(doc[i:i + 1], take)
+        self._nominals(doc, found, taken, lowers, marks)
         found.sort(key=lambda f: f.span.start)
         return found
 
@@ -184,19 +197,20 @@ class ActorFinder:
             civilians = self.registry.organ(state.id, "CVL")
             take((civilians or state).id, span)  # "Syrians": the people
 
-    def _nominals(self, doc: Doc, found: list[_Found], taken: list[bool]) -> None:
+    def _nominals(self, doc: Doc, found: list[_Found], taken: list[bool], lowers: list[str],
+                  marks: list[int]) -> None:
         """'the army' -> the last army mentioned, when exactly one actor of that kind came before."""
-        for i, tok in enumerate(doc):
-            if tok.lower_ != "the" or i + 1 >= len(doc):
+        for i, low in enumerate(lowers):
+            if low != "the" or i + 1 >= len(doc):
                 continue
-            for words, suffixes in _NOMINALS_BY_FIRST.get(doc[i + 1].lower_, ()):
+            for words, suffixes in _NOMINALS_BY_FIRST.get(lowers[i + 1], ()):
                 n = len(words.split())
                 span = doc[i + 1:i + 1 + n]
                 if span.text.lower() != words or any(taken[j] for j in range(span.start, span.end)):
                     continue
                 if span.end < len(doc) and doc[span.end].text[:1].isupper():
                     continue  # "the army of X" is fine, "the Army Corps" is a name
-                if _in_slogan(span):
+                if _in_slogan(span, marks):
                     continue
                 before = [f for f in found if f.span.start < span.start and any(
                     f.entry_id.endswith(sfx) for sfx in suffixes)]
@@ -270,19 +284,15 @@ def _surface_variants(alias: str) -> set[str]:
     return forms
 
 
-def _in_slogan(span: Span) -> bool:
+def _in_slogan(span: Span, marks: list[int]) -> bool:
     """Inside a short quotation with no verb ("the Army – the People – the Resistance"): a
-    slogan names no actors."""
-    text = doc_text(span.doc)  # offsets into the doc: sent.text joins its tokens on each read
+    slogan names no actors. ``marks``: the offsets of the doc's quotation marks, in order."""
     # the nearest marks around the span, then whether they lie in its sentence (finding the
     # sentence walks its tokens: most spans have no mark before them at all)
-    start = max(text.rfind(q, 0, span.start_char) for q in _QUOTES)
-    if start < 0:
+    k = bisect.bisect_left(marks, span.start_char)
+    if k == 0 or k == len(marks):
         return False
-    close = min((i for i in (text.find(q, span.start_char) for q in _QUOTES) if i >= 0),
-                default=None)
-    if close is None:
-        return False
+    start, close = marks[k - 1], marks[k]
     sent = span.sent
     if start < sent.start_char or close >= sent.end_char:
         return False
