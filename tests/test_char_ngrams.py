@@ -28,6 +28,21 @@ def test_same_matrix_as_sklearn(options):
         assert abs(got - expected).max() == 0 and got.nnz == expected.nnz
 
 
+@pytest.mark.parametrize("options", [
+    {},
+    {"ngram_range": (1, 2), "sublinear_tf": True},
+    {"ngram_range": (1, 3), "min_df": 2, "dtype": np.float32},
+    {"ngram_range": (2, 3), "norm": None, "use_idf": False},
+    {"token_pattern": r"\S+", "ngram_range": (1, 2), "lowercase": False},
+])
+def test_same_matrix_as_sklearn_for_words(options):
+    vectorizer = TfidfVectorizer(**options).fit(TRAIN + ["the border town", "the the town"])
+    expected = vectorizer.transform(TEXTS)
+    got = char_ngrams.transform(vectorizer, TEXTS)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    assert abs(got - expected).max() == 0 and got.nnz == expected.nnz
+
+
 def test_other_vectorizers_use_their_own_transform():
-    words = TfidfVectorizer().fit(TRAIN)
+    words = TfidfVectorizer(stop_words=["the"]).fit(TRAIN)
     assert abs(char_ngrams.transform(words, TEXTS) - words.transform(TEXTS)).max() == 0

@@ -95,7 +95,7 @@ class ClaimVectorizer:
 
         from .char_ngrams import transform
 
-        return sp.hstack([self.words.transform(texts), transform(self.chars, texts)]).tocsr()
+        return sp.hstack([transform(self.words, texts), transform(self.chars, texts)]).tocsr()
 
 
 def _model():
