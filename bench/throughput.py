@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/throughput.py                      # FA-KES (../shared), all articles
     .venv/bin/python bench/throughput.py --limit 300          # the first 300
-    .venv/bin/python bench/throughput.py --workers 1 --engines bare,local
+    .venv/bin/python bench/throughput.py --workers 1 --engines bare,local --repeat 3
     .venv/bin/python bench/throughput.py examples/            # any input sitrep can read
 
 One run measures, on the same documents, for each number of workers:
@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--partition-size", type=int, default=32, help="ray: documents each")
     parser.add_argument("--model", default=None)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of all measurements; each row is its median run")
     parser.add_argument("--measure", choices=ENGINES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
@@ -66,24 +68,48 @@ def main(argv: list[str] | None = None) -> int:
     engines = [e for e in args.engines.split(",") if e]
     if unknown := set(engines) - set(ENGINES):
         parser.error(f"unknown engines: {', '.join(sorted(unknown))}")
-    results: dict[tuple[str, int], dict] = {}
-    for n in workers:
-        for engine in engines:
-            command = [sys.executable, __file__, *args.inputs, "--measure", engine,
-                       "--workers", str(n), "--limit", str(args.limit),
-                       "--batch-size", str(args.batch_size),
-                       "--partition-size", str(args.partition_size)]
-            if args.model:
-                command += ["--model", args.model]
-            print(f"... {LABELS[engine]}, {n} worker{'s' * (n > 1)}", file=sys.stderr, flush=True)
-            done = subprocess.run(command, capture_output=True, text=True)
-            if done.returncode:
-                sys.stderr.write(done.stderr)
-                return done.returncode
-            results[engine, n] = json.loads(done.stdout.strip().splitlines()[-1])
-            print(f"    {json.dumps(results[engine, n])}", file=sys.stderr, flush=True)
+    runs: dict[tuple[str, int], list[dict]] = {}
+    for round_ in range(args.repeat):
+        for n in workers:
+            for engine in engines:
+                command = [sys.executable, __file__, *args.inputs, "--measure", engine,
+                           "--workers", str(n), "--limit", str(args.limit),
+                           "--batch-size", str(args.batch_size),
+                           "--partition-size", str(args.partition_size)]
+                if args.model:
+                    command += ["--model", args.model]
+                print(f"... {LABELS[engine]}, {n} worker{'s' * (n > 1)}"
+                      + (f", round {round_ + 1} of {args.repeat}" if args.repeat > 1 else ""),
+                      file=sys.stderr, flush=True)
+                done = subprocess.run(command, capture_output=True, text=True)
+                if done.returncode:
+                    sys.stderr.write(done.stderr)
+                    return done.returncode
+                runs.setdefault((engine, n), []).append(
+                    json.loads(done.stdout.strip().splitlines()[-1]))
+                print(f"    {json.dumps(runs[engine, n][-1])}", file=sys.stderr, flush=True)
+    # each row is its median run by wall time
+    results = {key: sorted(rs, key=lambda r: r["seconds"])[len(rs) // 2]
+               for key, rs in runs.items()}
     report(results, workers, engines, args)
+    if args.repeat > 1:
+        paired(runs, workers)
     return 0
+
+
+def paired(runs: dict[tuple[str, int], list[dict]], workers: list[int]) -> None:
+    """The full pipeline's share of bare parsing within each round: the two ran minutes apart,
+    so a machine that slows down for a while moves both."""
+    for n in workers:
+        for engine in ("local", "ray"):
+            if ("bare", n) in runs and (engine, n) in runs:
+                shares = [b["seconds"] / f["seconds"]
+                          for b, f in zip(runs["bare", n], runs[engine, n])]
+                cpu = [b["cpu_seconds"] / f["cpu_seconds"]
+                       for b, f in zip(runs["bare", n], runs[engine, n])]
+                print(f"{n} worker{'s' * (n > 1)}, {LABELS[engine]}, round by round: "
+                      + ", ".join(f"{x:.0%}" for x in shares) + " of bare parsing (by CPU time "
+                      + ", ".join(f"{x:.0%}" for x in cpu) + ")")
 
 
 def _documents(args):
