@@ -150,6 +150,21 @@ def test_doc_text_is_read_once_and_never_another_docs(nlp):
 
 
 @pytest.mark.slow
+def test_token_columns_are_what_the_tokens_say(nlp):
+    from spacy.attrs import IDX, IS_PUNCT, LEMMA, LOWER, ORTH, POS
+
+    from sitrep.extract.spans import token_columns
+
+    doc = nlp("Rebels shelled Daraa, the UN said.")
+    orth, lower, lemma, pos, idx, punct = token_columns(doc, [ORTH, LOWER, LEMMA, POS, IDX,
+                                                              IS_PUNCT])
+    assert orth == [t.text for t in doc] and lower == [t.lower_ for t in doc]
+    assert lemma == [t.lemma_ for t in doc] and pos == [t.pos_ for t in doc]
+    assert idx == [t.idx for t in doc] and punct == [int(t.is_punct) for t in doc]
+    assert token_columns(doc, [LOWER]) == [lower]
+    assert token_columns(nlp.make_doc(""), [ORTH, POS]) == [[], []]
+
+
 def test_peoples_provinces_and_the_district_resolve(pipeline):
     """A people named in the plural is its country ("Syrians" was a French village by fuzzy
     match); a province of millions outranks a town of its name; "D.C." is the District."""

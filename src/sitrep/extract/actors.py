@@ -20,7 +20,7 @@ from spacy.util import filter_spans
 
 from ..resolve.gazetteer import Gazetteer, default as default_gazetteer
 from ..resolve.registry_data import ActorEntry, ActorRegistry, registry as default_registry
-from .spans import doc_text, mention, slug, trim
+from .spans import doc_text, mention, slug, token_columns, trim
 from .usage import GEO_HEADS, modified_noun, usage
 
 #: Words of a title before a name: "Defence Minister Moshe Ya'alon", "Major General Herzi Halevy".
@@ -119,18 +119,11 @@ class ActorFinder:
 
     def find(self, doc: Doc) -> list[_Found]:
         from spacy.attrs import LOWER, ORTH, POS
-        from spacy.parts_of_speech import NAMES as POS_NAMES
 
         found: list[_Found] = []
         taken = [False] * len(doc)
         marks = [m.start() for m in _QUOTE_MARK.finditer(doc_text(doc))]
-        # words and parts of speech as plain lists (a Token is built anew on every read)
-        rows = doc.to_array([ORTH, LOWER, POS]).tolist() if len(doc) else []
-        strings = doc.vocab.strings
-        names = {h: strings[h] for h in {r[c] for r in rows for c in (0, 1)}}
-        words = [names[r[0]] for r in rows]
-        lowers = [names[r[1]] for r in rows]
-        pos = [POS_NAMES.get(r[2], "") for r in rows]
+        words, lowers, pos = token_columns(doc, [ORTH, LOWER, POS])
 
         def take(entry_id: str, span: Span) -> None:
             found.append(_Found(entry_id, span))

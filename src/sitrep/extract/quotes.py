@@ -54,7 +54,7 @@ import yaml
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from .spans import doc_text
+from .spans import doc_text, token_columns
 
 OPENING = "“„‟«"
 CLOSING = "”»"
@@ -276,10 +276,9 @@ class _Actors:
             taken[m.start:m.end] = b"\x01" * (m.end - m.start)
         from spacy.attrs import ORTH
 
-        strings, orth = doc.vocab.strings, doc.to_array(ORTH).tolist()
-        named = {h for h in set(orth) if strings[h] in owner}
         extra = [_Mention(t.idx, t.idx + len(t.text), owner[t.text])
-                 for t in (doc[i] for i, h in enumerate(orth) if h in named)
+                 for t in (doc[i] for i, w in enumerate(token_columns(doc, [ORTH])[0])
+                           if w in owner)
                  if not taken[t.idx] and t.pos_ in {"PROPN", "NOUN"}]
         if extra:
             self.mentions = sorted(self.mentions + extra, key=lambda m: m.start)
@@ -428,17 +427,10 @@ class _Finder:
         self.doc = doc
         self.text = doc_text(doc)
         self.lex = lexicon
-        # token attributes as plain lists, read once (every Token spaCy hands out is built anew)
         from spacy.attrs import IDX, LEMMA, LOWER, POS
-        from spacy.parts_of_speech import NAMES as POS_NAMES
 
-        rows = doc.to_array([LOWER, IDX, LEMMA, POS]).tolist()
-        strings = doc.vocab.strings
-        names = {h: strings[h] for h in {r[c] for r in rows for c in (0, 2)}}
-        self.lower = [names[r[0]] for r in rows]
-        self.idx = [r[1] for r in rows]
-        self.lemma = [names[r[2]].lower() for r in rows]
-        self.pos = [POS_NAMES.get(r[3], "") for r in rows]
+        self.lower, self.idx, lemma, self.pos = token_columns(doc, [LOWER, IDX, LEMMA, POS])
+        self.lemma = [w.lower() for w in lemma]
         self.marked = [m for m in mark_spans(self.text) if m.end > m.start + 1]
         self.sent_of = [0] * len(doc)
         for sent in doc.sents:

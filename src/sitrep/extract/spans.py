@@ -26,6 +26,30 @@ def doc_text(doc: Doc) -> str:
     return kept[1]
 
 
+def token_columns(doc: Doc, attrs: list[int]) -> list[list]:
+    """Per spaCy attribute (``spacy.attrs`` ids), its value at every token of ``doc``, read in
+    one ``Doc.to_array``: the string for a string attribute (ORTH, LOWER, LEMMA, SHAPE, TAG,
+    DEP, ENT_TYPE, ...), the name for POS, the number otherwise (IDX, LENGTH, flags). Reading
+    ``doc[i].lower_`` builds a Token on every read; this builds none."""
+    from spacy.attrs import (DEP, ENT_TYPE, LEMMA, LOWER, NORM, ORTH, POS, PREFIX, SHAPE, SUFFIX,
+                             TAG)
+    from spacy.parts_of_speech import NAMES as POS_NAMES
+
+    if not len(doc):
+        return [[] for _ in attrs]
+    columns = doc.to_array(attrs).T.tolist() if len(attrs) > 1 else [doc.to_array(attrs).tolist()]
+    strings = doc.vocab.strings
+    out = []
+    for attr, column in zip(attrs, columns):
+        if attr in {ORTH, LOWER, NORM, LEMMA, SHAPE, PREFIX, SUFFIX, TAG, DEP, ENT_TYPE}:
+            names = {h: strings[h] if h else "" for h in set(column)}  # once per distinct value
+            column = [names[h] for h in column]
+        elif attr == POS:
+            column = [POS_NAMES.get(p, "") for p in column]
+        out.append(column)
+    return out
+
+
 def span_text(span: Span | Doc) -> str:
     """``span.text`` sliced from :func:`doc_text` (``Span.text`` joins every token again)."""
     doc = span.doc
