@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from itertools import chain, repeat
 
 import numpy as np
 
@@ -313,69 +314,54 @@ def _value_tables(head: dict) -> dict[str, dict[str, int]]:
     return cached
 
 
-def _window_tables(head: dict):
-    """Per window offset: the value tables of its four names, and the pad feature's column."""
-    from ..train.event_type import PAD, WINDOW, WINDOW_NAMES
+def _window_tables(head: dict) -> dict[int, list[dict[str, int]]]:
+    """Per window offset, the value tables of its four names (the first holds the pad value)."""
+    from ..train.event_type import WINDOW, WINDOW_NAMES
 
     by_name = _value_tables(head)
-    return ({d: [by_name.get(name, {}) for name in WINDOW_NAMES[d]] for d in WINDOW},
-            {d: by_name.get(WINDOW_NAMES[d][0], {}).get(PAD, -1) for d in WINDOW})
+    return {d: [by_name.get(name, {}) for name in WINDOW_NAMES[d]] for d in WINDOW}
 
 
 def _decode_many(art: dict, items: list[tuple]) -> list[list[str]]:
     """Greedy left-to-right BIO tags of each ``(span, context)``'s tokens. The static features
-    are scored in one matrix product; the previous-tag features, which depend on the tags
-    already chosen, position by position for all spans at once."""
+    are scored for all tokens at once, name by name; the previous-tag features, which depend on
+    the tags already chosen, position by position for all spans at once."""
     from ..train.event_type import CHUNK_NAMES, STATIC_NAMES, WINDOW, token_values
 
     head = art["roles"]
     weights, bias = _weights(head)
     classes = [str(c) for c in head["clf"].classes_]
     tables = _prev_tables(head, classes)
+    # one value table per feature name, in the order a token's features are summed (static,
+    # chunk, window): a column of values is looked up in its name's table in one map, with no
+    # "name=value" string built and no Python step per token
+    window_t = _window_tables(head)
     by_name = _value_tables(head)
-    static_t = [by_name.get(name, {}) for name in STATIC_NAMES]
-    chunk_t = [by_name.get(name, {}) for name in CHUNK_NAMES]
-    window_t, pads = _window_tables(head)
-    # per token, the vocabulary columns of its features (-1: a value never seen in training),
-    # looked up by value in one table per feature name: no "name=value" string is built
-    cols: list[int] = []
-    ends: list[int] = []
+    names_t = [*(by_name.get(name, {}) for name in (*STATIC_NAMES, *CHUNK_NAMES)),
+               *(table for d in WINDOW for table in window_t[d])]
+    columns: list[list] = [[] for _ in names_t]
     lengths: list[int] = []
     words: list[tuple[str, str]] = []
-    # map(dict.get, tables, values, misses) looks each value up in its name's table with no
-    # Python step per value
-    get, misses = dict.get, [-1] * max(len(STATIC_NAMES), len(CHUNK_NAMES), 4)
     for span, context in items:
-        static, chunks, neighbour, span_words = token_values(span, context)
-        m = len(static)
-        for k, values in enumerate(static):
-            cols += map(get, static_t, values, misses)
-            if chunks[k] is not None:
-                cols += map(get, chunk_t, chunks[k], misses)
-            for d in WINDOW:
-                j = k + d
-                if 0 <= j < m:
-                    cols += map(get, window_t[d], neighbour[j], misses)
-                else:
-                    cols.append(pads[d])
-            ends.append(len(cols))
-        lengths.append(m)
+        static, chunks, window, span_words = token_values(span, context)
+        for column, values in zip(columns, chain(static, chunks,
+                                                 *(window[d] for d in WINDOW))):
+            column += values
+        lengths.append(len(span_words))
         words += span_words
-    n = len(ends)
+    n = len(words)
     if not n:
         return [[] for _ in items]
-    # per token, the sum of its static features' weight rows: DictVectorizer.transform's
-    # one-hot "name=value" columns times the weights, as one sparse product
-    from scipy.sparse import csr_matrix
-
-    cols = np.asarray(cols, dtype=np.int64)
-    known = cols >= 0
-    indptr = np.concatenate([[0], np.cumsum(known)])[np.concatenate([[0], ends])]
-    X = csr_matrix((np.ones(int(known.sum())), cols[known], indptr),
-                   shape=(n, weights.shape[0]))
-    base = np.asarray(X @ weights) + bias
+    # per token, the sum of its features' weight rows (DictVectorizer.transform's one-hot
+    # "name=value" columns times the weights), added name by name in the order the sparse
+    # product adds them; a value never seen in training (or a chunk value of a token outside
+    # chunks, None) reads the zero row past the last
+    padded, none = tables["padded"], weights.shape[0]
+    base = np.zeros((n, weights.shape[1]))
+    for table, column in zip(names_t, columns):
+        base += padded[np.fromiter(map(table.get, column, repeat(none, n)), np.intp, n)]
+    base += bias
     # per token and previous tag, the column of "previous tag with this word" (or the zero row)
-    none = weights.shape[0]
     word_cols = np.full((n, len(tables["tags"])), none)
     chunk = np.empty(n, dtype=np.int64)
     by_word, chunk_index = tables["by_word"], tables["chunk"]
@@ -387,7 +373,7 @@ def _decode_many(art: dict, items: list[tuple]) -> list[list[str]]:
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     lengths_a = np.asarray(lengths)
     tags = np.zeros(n, dtype=np.int64)
-    context, padded = tables["context"], tables["padded"]
+    context = tables["context"]
     inside, kind, begin, outside = (tables[k] for k in ("inside", "kind", "begin", "outside"))
     for k in range(int(lengths_a.max())):
         live = offsets[lengths_a > k] + k

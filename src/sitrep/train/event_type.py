@@ -246,15 +246,6 @@ def _chunk_map(doclike, head: list[int] | None = None) -> dict[int, tuple[int, i
     return out
 
 
-def _predicate(i: int, head: list[int], pos: list[str]) -> tuple[int, int]:
-    """The nearest verb above token ``i`` (or the root), and the token through which ``i``
-    hangs from it (the verb itself when ``i`` is the verb)."""
-    cur = i
-    while head[cur] != cur and pos[head[cur]] not in ("VERB", "AUX"):
-        cur = head[cur]
-    return (head[cur] if head[cur] != cur else cur), cur
-
-
 def token_features(span, context: dict | None = None) -> list[dict[str, str]]:
     """Per token of a parsed ``Doc``/``Span``: the static features of the role tagger (word,
     lemma, tags, entity, noun chunk, the predicate it hangs from and how, its side of the
@@ -278,39 +269,38 @@ PAD = "<pad>"
 
 
 def token_values(span, context: dict | None = None):
-    """The role tagger's static features of each token of ``span``, as values whose names are
-    given by position (:data:`STATIC_NAMES`, :data:`CHUNK_NAMES`, :data:`WINDOW_NAMES`): the
-    one definition both :func:`token_keys` (training) and the decoder (``extract.event_model``,
-    which looks values up without building "name=value" strings) read.
+    """The role tagger's static features of the tokens of ``span``, as columns of values whose
+    names are given by position (:data:`STATIC_NAMES`, :data:`CHUNK_NAMES`,
+    :data:`WINDOW_NAMES`): the one definition both :func:`token_keys` (training) and the
+    decoder (``extract.event_model``, which looks a column's values up in one table per name,
+    never building "name=value" strings) read.
 
-    Returns ``(static, chunks, neighbour, words)``: per token its static values, its noun-chunk
-    values or None, the four values it gives its neighbours' windows, and its word and chunk
-    mark (what :func:`prev_features` reads)."""
+    Returns ``(static, chunks, window, words)``: a column per static name and per chunk name (a
+    chunk value is None for a token outside noun chunks), per window offset a column per name
+    (past the span's edge: :data:`PAD` for the first name, None for the others: one pad feature),
+    and per token its word and chunk mark (what :func:`prev_features` reads). Every column has
+    one value per token."""
     doc = span.doc if hasattr(span, "doc") else span
     if context is None:
         context = doc_context(doc, span)
     first = span.start if hasattr(span, "start") else 0
     last = span.end if hasattr(span, "end") else len(doc)
     lower, lemma, dep, pos = context["lower"], context["lemma"], context["dep"], context["pos"]
-    shape, tag, iob, roots = context["shape"], context["tag"], context["iob"], context["root"]
-    parsed = context["parsed"]
+    roots = context["root"]
     if context["chunk"] is None:
         context["chunk"] = _chunk_map(doc, context["head"])
     head, ent, chunk_of = context["head"], context["ent"], context["chunk"]
+    tokens = range(first, last)
+    heads = head[first:last]
+    in_chunk = [chunk_of.get(t) for t in tokens]
+    marks = ["O" if ch is None else ("B" if t == ch[0] else "I") for t, ch in zip(tokens, in_chunk)]
+    conj: dict[int, bool] = {}  # whether an ancestor of a token is a conjunct
 
-    def chunk_mark(i: int) -> str:
-        ch = chunk_of.get(i)
-        return "O" if ch is None else ("B" if i == ch[0] else "I")
-
-    marks = [chunk_mark(i) for i in range(first, last)]
-    conj_memo: dict[int, bool] = {}
-
-    def conj_above(i: int) -> bool:
-        """Whether an ancestor of ``i`` is a conjunct, remembered for the path walked."""
-        path, cur, found = [], i, False
+    def conj_above(t: int) -> bool:
+        path, cur, found = [], t, False  # remembered for every token of the path walked
         while True:
-            if cur in conj_memo:
-                found = conj_memo[cur]
+            if cur in conj:
+                found = conj[cur]
                 break
             up = head[cur]
             if up == cur:
@@ -321,56 +311,80 @@ def token_values(span, context: dict | None = None):
                 break
             cur = up
         for j in path:
-            conj_memo[j] = found
+            conj[j] = found
         return found
 
-    static, chunks = [], []
-    for t in range(first, last):
-        pred, cur = _predicate(t, head, pos)
-        pdep = "SELF" if cur == pred else dep[cur]
-        root = roots[t] if parsed else first
-        side = "L" if t < root else ("R" if t > root else "ROOT")
+    verbs = ("VERB", "AUX")
+    root_of = roots[first:last] if context["parsed"] else [first] * (last - first)
+    pdep, pred_lemma, pisroot, side, rdep, above, conjs = [], [], [], [], [], [], []
+    for t, h, root in zip(tokens, heads, root_of):
+        # the token through which t hangs from its nearest verb (or the root), and that verb
         cur = t
-        while head[cur] != cur and head[cur] != root:
+        while head[cur] != cur and pos[head[cur]] not in verbs:
             cur = head[cur]
-        rdep = "ROOT" if t == root else dep[cur]
-        above, cur = [], t  # the deps of the first three ancestors
-        while len(above) < 3 and head[cur] != cur:
-            cur = head[cur]
-            above.append(dep[cur])
-        h = head[t]
-        rootl = lemma[root]
-        static.append([
-            lower[t], lemma[t], shape[t], pos[t], tag[t], dep[t], lemma[h], dep[h], pos[h],
-            ent[t], iob[t], pdep, lemma[pred] + "|" + pdep, str(pred == root), side, rootl,
-            rootl + "|" + side, ">".join(above), pdep + "|" + side, rdep, rootl + "|" + rdep,
-            str(conj_above(t)), lemma[t] + "|" + pdep, marks[t - first]])
-        ch = chunk_of.get(t)
-        if ch is None:
-            chunks.append(None)
+        pred = head[cur]
+        pdep.append("SELF" if cur == pred else dep[cur])
+        pred_lemma.append(lemma[pred])
+        pisroot.append(str(pred == root))
+        side.append("L" if t < root else ("R" if t > root else "ROOT"))
+        if t == root:
+            rdep.append("ROOT")
+        else:  # the dependency through which t hangs from the root
+            cur = t
+            while head[cur] != cur and head[cur] != root:
+                cur = head[cur]
+            rdep.append(dep[cur])
+        # the deps of its first three ancestors
+        if h == t:
+            above.append("")
         else:
-            start, end, croot = ch
-            chunks.append((dep[croot], lemma[head[croot]] + "|" + dep[croot],
-                           "B" if t == start else ("E" if t == end - 1 else "I")))
-    neighbour = [(lower[t], pos[t], marks[t - first], ent[t]) for t in range(first, last)]
-    words = [(lower[t], marks[t - first]) for t in range(first, last)]
-    return static, chunks, neighbour, words
+            h2 = head[h]
+            if h2 == h:
+                above.append(dep[h])
+            else:
+                h3 = head[h2]
+                above.append(dep[h] + ">" + dep[h2] if h3 == h2
+                             else dep[h] + ">" + dep[h2] + ">" + dep[h3])
+        conjs.append(str(conj_above(t)))
+    lemmas = lemma[first:last]
+    rootl = [lemma[root] for root in root_of]
+    static = [
+        lower[first:last], lemmas, context["shape"][first:last], pos[first:last],
+        context["tag"][first:last], dep[first:last], [lemma[h] for h in heads],
+        [dep[h] for h in heads], [pos[h] for h in heads], ent[first:last],
+        context["iob"][first:last], pdep, [a + "|" + b for a, b in zip(pred_lemma, pdep)],
+        pisroot, side, rootl, [a + "|" + b for a, b in zip(rootl, side)], above,
+        [a + "|" + b for a, b in zip(pdep, side)], rdep,
+        [a + "|" + b for a, b in zip(rootl, rdep)], conjs,
+        [a + "|" + b for a, b in zip(lemmas, pdep)], marks]
+    chunks = [[None if ch is None else dep[ch[2]] for ch in in_chunk],
+              [None if ch is None else lemma[head[ch[2]]] + "|" + dep[ch[2]] for ch in in_chunk],
+              [None if ch is None else ("B" if t == ch[0] else ("E" if t == ch[1] - 1 else "I"))
+               for t, ch in zip(tokens, in_chunk)]]
+    neighbour = (lower[first:last], pos[first:last], marks, ent[first:last])
+    window = {}
+    for d in WINDOW:
+        cut = min(abs(d), last - first)
+        window[d] = [([PAD] if k == 0 else [None]) * cut + column[:d] if d < 0 else
+                     column[d:] + ([PAD] if k == 0 else [None]) * cut
+                     for k, column in enumerate(neighbour)]
+    words = list(zip(lower[first:last], marks))
+    return static, chunks, window, words
 
 
 def token_keys(span, context: dict | None = None) -> tuple[list[list[str]], list[tuple[str, str]]]:
     """:func:`token_features` as DictVectorizer's "name=value" column names (built from
     :func:`token_values`), and per token its word and noun-chunk mark."""
-    static, chunks, neighbour, words = token_values(span, context)
-    n = len(static)
+    static, chunks, window, words = token_values(span, context)
+    n = len(words)
     out = []
-    for k, values in enumerate(static):
-        keys = [name + "=" + value for name, value in zip(STATIC_NAMES, values)]
-        if chunks[k] is not None:
-            keys += [name + "=" + value for name, value in zip(CHUNK_NAMES, chunks[k])]
+    for k in range(n):
+        keys = [name + "=" + column[k] for name, column in zip(STATIC_NAMES, static)]
+        if chunks[0][k] is not None:
+            keys += [name + "=" + column[k] for name, column in zip(CHUNK_NAMES, chunks)]
         for d in WINDOW:
-            j = k + d
-            if 0 <= j < n:
-                keys += [name + "=" + value for name, value in zip(WINDOW_NAMES[d], neighbour[j])]
+            if 0 <= k + d < n:
+                keys += [name + "=" + column[k] for name, column in zip(WINDOW_NAMES[d], window[d])]
             else:
                 keys.append(WINDOW_NAMES[d][0] + "=" + PAD)
         out.append(keys)
