@@ -61,6 +61,15 @@ def pipe_batches(docs: Iterable[Doc], batch_size: int, kind: str,
             yield doc
 
 
+def trusted_inputs():
+    """A context in which scikit-learn skips its per-call checks of parameters and of inputs
+    for NaN or infinity (milliseconds a call, whatever its size): for the trained layers'
+    calls on features sitrep made itself, always finite."""
+    from sklearn import config_context
+
+    return config_context(assume_finite=True, skip_parameter_validation=True)
+
+
 def add_components(nlp: Language) -> Language:
     for name in COMPONENTS:
         if name not in nlp.pipe_names:

@@ -102,4 +102,24 @@ def _weighted(vectorizer, cols: np.ndarray, sizes):
     X = sp.csr_matrix((np.ones(len(cols), dtype=vectorizer.dtype), (rows, cols)),
                       shape=(n, len(vectorizer.vocabulary_)), dtype=vectorizer.dtype)
     X.sum_duplicates()
-    return vectorizer._tfidf.transform(X, copy=False)
+    return _tfidf(vectorizer._tfidf, X)
+
+
+def _tfidf(transformer, X: sp.csr_matrix) -> sp.csr_matrix:
+    """``TfidfTransformer.transform(X, copy=False)``'s steps on a count matrix made here: its
+    input checks cost 0.2 ms a call (more than the arithmetic for a batch of sentences)."""
+    from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l1, \
+        inplace_csr_row_normalize_l2
+
+    if transformer.sublinear_tf:
+        np.log(X.data, X.data)
+        X.data += 1.0
+    if hasattr(transformer, "idf_"):
+        X.data *= transformer.idf_[X.indices]
+    if transformer.norm == "l2":
+        inplace_csr_row_normalize_l2(X)
+    elif transformer.norm == "l1":
+        inplace_csr_row_normalize_l1(X)
+    elif transformer.norm is not None:
+        return transformer.transform(X, copy=False)
+    return X

@@ -235,10 +235,13 @@ def _model_inputs(text: str, bounds, found, figures) -> tuple[list[str], list[in
 
 
 def _predict(model, inputs: list[str]) -> list[float]:
+    from . import trusted_inputs
+
     if not inputs:
         return []
-    return [float(p) for p in
-            model["classifier"].predict_proba(model["vectorizer"].transform(inputs))[:, 1]]
+    with trusted_inputs():
+        probs = model["classifier"].predict_proba(model["vectorizer"].transform(inputs))
+    return [float(p) for p in probs[:, 1]]
 
 
 def _best_per_sentence(n: int, owners: list[int], probs) -> list[float]:

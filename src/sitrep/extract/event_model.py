@@ -114,11 +114,10 @@ def _heads(items: Sequence, heads: Sequence[str]):
     if not items:
         return {}
     from ..train.event_type import transform
-
-    from sklearn import config_context
+    from . import trusted_inputs
 
     rows = _rows(items)
-    with config_context(assume_finite=True, skip_parameter_validation=True):
+    with trusted_inputs():
         X = transform(art["vectorizers"], rows)
     return {h: _probabilities(art, h, X) for h in heads}
 

@@ -463,6 +463,8 @@ def find(doc: Doc, model=None, threshold: float | None = None) -> list[dict]:
 def find_many(docs: list[Doc], model=None, threshold: float | None = None) -> list[list[dict]]:
     """:func:`find` for several docs, with one call of each trained model for them all (a call
     costs milliseconds of input checks whatever its size)."""
+    from . import trusted_inputs
+
     model = _model() if model is None else (model or None)  # model=False: the rules alone
     live = [(k, tokens) for k, tokens in enumerate(Tokens.of(doc) if len(doc) else None
                                                    for doc in docs)
@@ -471,19 +473,25 @@ def find_many(docs: list[Doc], model=None, threshold: float | None = None) -> li
     if model is None:
         found = {k: _rule_spans(tokens) for k, tokens in live}
     elif live:
-        threshold = model["threshold"] if threshold is None else threshold
-        probs = _token_probabilities(model, [tokens for _, tokens in live])
-        spans, items, at = {}, [], 0
-        for k, tokens in live:
-            spans[k] = decode(tokens, probs[at:at + len(tokens.ids)], threshold,
-                              model.get("peak", 0.0))
-            at += len(tokens.ids)
-            items += _span_items(tokens, [(s, e) for s, e, _ in spans[k]])
-        ranked = iter(_rank(model, items))
-        for k, _ in live:
-            found[k] = [(s, e, best[0][0], p * best[0][1])
-                        for (s, e, p), best in zip(spans[k], ranked)]
+        with trusted_inputs():
+            found = _model_spans(model, live, threshold)
     return [_records(doc, found.get(k, [])) for k, doc in enumerate(docs)]
+
+
+def _model_spans(model: dict, live: list[tuple[int, Tokens]], threshold: float | None
+                 ) -> dict[int, list[tuple[int, int, str, float]]]:
+    """The trained tagger's spans of each ``(k, tokens)``, with their best technique."""
+    threshold = model["threshold"] if threshold is None else threshold
+    probs = _token_probabilities(model, [tokens for _, tokens in live])
+    spans, items, at = {}, [], 0
+    for k, tokens in live:
+        spans[k] = decode(tokens, probs[at:at + len(tokens.ids)], threshold,
+                          model.get("peak", 0.0))
+        at += len(tokens.ids)
+        items += _span_items(tokens, [(s, e) for s, e, _ in spans[k]])
+    ranked = iter(_rank(model, items))
+    return {k: [(s, e, best[0][0], p * best[0][1]) for (s, e, p), best in zip(spans[k], ranked)]
+            for k, _ in live}
 
 
 def _token_probabilities(model: dict, docs: list[Tokens]) -> np.ndarray:
