@@ -243,6 +243,28 @@ def test_one_bad_document_does_not_cost_its_batch_its_records(nlp, monkeypatch, 
     assert "claims extraction failed on document" in caplog.text and "Traceback" not in caplog.text
 
 
+def test_trained_layers_read_many_documents_a_call_whatever_spacys_batches(nlp, monkeypatch):
+    """A model call costs about a millisecond whatever its size: with spaCy's batches of 2, the
+    claims classifier still reads MODEL_BATCH documents a call, and every document gets its
+    own records."""
+    from sitrep.extract import MODEL_BATCH, claims
+
+    sizes = []
+    real = claims.find_many
+
+    def counted(batch, *args, **kwargs):
+        sizes.append(len(batch))
+        return real(batch, *args, **kwargs)
+
+    monkeypatch.setattr(claims, "find_many", counted)
+    texts = [f"Some {k + 2},000 families fled the town." for k in range(MODEL_BATCH + 3)]
+    docs = list(nlp.pipe(texts, batch_size=2))
+    assert sizes == [MODEL_BATCH, 3]
+    monkeypatch.setattr(claims, "find_many", real)
+    assert [doc._.sitrep["claims"] for doc in docs] == [claims.find(doc) for doc in docs]
+    assert sum(1 for doc in docs if doc._.sitrep["claims"]) > MODEL_BATCH // 2
+
+
 def test_a_component_failing_on_one_document_leaves_its_other_records(nlp, monkeypatch, caplog):
     from sitrep.extract import quotes
 

@@ -46,12 +46,18 @@ def guarded(kind: str, doc: Doc, find: Callable[[Doc], list[dict]]) -> list[dict
         return []
 
 
+#: The fewest documents a component with a trained layer reads per call when spaCy's batches are
+#: smaller: each call of a scikit-learn model or vectorizer costs about a millisecond whatever
+#: its size.
+MODEL_BATCH = 64
+
+
 def pipe_batches(docs: Iterable[Doc], batch_size: int, kind: str,
                  find_many: Callable[[list[Doc]], list[list[dict]]],
                  find: Callable[[Doc], list[dict]]) -> Iterator[Doc]:
     """A component's ``pipe``: its records for a batch of docs at once (one call of its trained
     model), written under ``kind``. A batch that fails is done again doc by doc (``guarded``)."""
-    for batch in minibatch(docs, size=batch_size):
+    for batch in minibatch(docs, size=max(batch_size, MODEL_BATCH)):
         try:
             found = find_many(batch)
         except Exception:  # noqa: BLE001 - find the document at fault below
