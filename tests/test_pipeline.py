@@ -46,6 +46,18 @@ def test_worker_processes_keep_the_input_order_over_many_batches(pipeline, examp
     assert two == list(small.analyze_many(docs, n_process=1))
 
 
+def test_worker_tasks_are_big_until_the_end_is_near_then_small():
+    """Big tasks let the trained layers read many documents a call; small ones at the end let
+    the workers finish together."""
+    from sitrep.workers import _tasks
+
+    tasks = list(_tasks(iter(range(300)), big=64, small=16, ahead=128))
+    assert [x for task in tasks for x in task] == list(range(300))
+    assert [len(task) for task in tasks] == [64, 64] + [16] * 10 + [12]
+    assert [len(task) for task in _tasks(range(5), big=64, small=2, ahead=128)] == [2, 2, 1]
+    assert list(_tasks([], big=64, small=16, ahead=128)) == []
+
+
 def test_an_error_in_a_worker_process_is_raised_in_the_caller(pipeline, example_docs,
                                                               monkeypatch):
     from sitrep import pipeline as pipeline_module

@@ -17,7 +17,6 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from itertools import islice
 from typing import TYPE_CHECKING
 
 from .errors import SitrepError
@@ -36,8 +35,9 @@ _pipeline: Pipeline | None = None   # in a worker: the Pipeline it analyses with
 
 def analyze_in_processes(pipeline: Pipeline, documents: Iterable[Document],
                          n_process: int) -> Iterator[Report]:
-    """Reports for ``documents`` in input order, analysed by ``n_process`` worker processes,
-    ``pipeline.options.batch_size`` documents a task. An error in a worker is raised here, as
+    """Reports for ``documents`` in input order, analysed by ``n_process`` worker processes in
+    tasks of ``extract.MODEL_BATCH`` documents (or the batch size, if larger), and of the batch
+    size towards the end (:func:`_tasks`). An error in a worker is raised here, as
     ``analyze_many`` raises it in one process."""
     global _inherited
     fork = "fork" in mp.get_all_start_methods()
@@ -62,9 +62,11 @@ def analyze_in_processes(pipeline: Pipeline, documents: Iterable[Document],
             ) from err
 
     try:
-        batches = iter(lambda it=iter(documents): list(islice(it, pipeline.options.batch_size)),
-                       [])
-        for batch in batches:
+        from .extract import MODEL_BATCH
+
+        small = pipeline.options.batch_size
+        big = max(small, MODEL_BATCH)
+        for batch in _tasks(documents, big, small, n_process * big):
             pending.append((pool.submit(_analyse, batch), batch))
             if len(pending) >= AHEAD * n_process:
                 yield from done()
@@ -73,6 +75,21 @@ def analyze_in_processes(pipeline: Pipeline, documents: Iterable[Document],
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         _inherited = None
+
+
+def _tasks(documents: Iterable[Document], big: int, small: int, ahead: int
+           ) -> Iterator[list[Document]]:
+    """The documents in input order, cut into tasks of ``big`` documents while more than
+    ``ahead`` follow, then of ``small`` ones. Big tasks let the trained layers read many
+    documents a call (``extract.MODEL_BATCH``); small ones at the end let the workers finish
+    together rather than one waiting for the other's last big task."""
+    buffer: deque[Document] = deque()
+    for document in documents:
+        buffer.append(document)
+        if len(buffer) >= big + ahead:
+            yield [buffer.popleft() for _ in range(big)]
+    while buffer:
+        yield [buffer.popleft() for _ in range(min(small, len(buffer)))]
 
 
 def _start_forked() -> None:
