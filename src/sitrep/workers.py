@@ -20,6 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
 
 from .errors import SitrepError
+from .extract import MODEL_BATCH
 
 if TYPE_CHECKING:
     from .model import Document, Report
@@ -62,8 +63,6 @@ def analyze_in_processes(pipeline: Pipeline, documents: Iterable[Document],
             ) from err
 
     try:
-        from .extract import MODEL_BATCH
-
         small = pipeline.options.batch_size
         big = max(small, MODEL_BATCH)
         for batch in _tasks(documents, big, small, n_process * big):

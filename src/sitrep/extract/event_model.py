@@ -313,19 +313,11 @@ def _value_tables(head: dict) -> dict[str, dict[str, int]]:
     return cached
 
 
-def _window_tables(head: dict) -> dict[int, list[dict[str, int]]]:
-    """Per window offset, the value tables of its four names (the first holds the pad value)."""
-    from ..train.event_type import WINDOW, WINDOW_NAMES
-
-    by_name = _value_tables(head)
-    return {d: [by_name.get(name, {}) for name in WINDOW_NAMES[d]] for d in WINDOW}
-
-
 def _decode_many(art: dict, items: list[tuple]) -> list[list[str]]:
     """Greedy left-to-right BIO tags of each ``(span, context)``'s tokens. The static features
     are scored for all tokens at once, name by name; the previous-tag features, which depend on
     the tags already chosen, position by position for all spans at once."""
-    from ..train.event_type import CHUNK_NAMES, STATIC_NAMES, WINDOW, token_values
+    from ..train.event_type import CHUNK_NAMES, STATIC_NAMES, WINDOW, WINDOW_NAMES, token_values
 
     head = art["roles"]
     weights, bias = _weights(head)
@@ -334,10 +326,9 @@ def _decode_many(art: dict, items: list[tuple]) -> list[list[str]]:
     # one value table per feature name, in the order a token's features are summed (static,
     # chunk, window): a column of values is looked up in its name's table in one map, with no
     # "name=value" string built and no Python step per token
-    window_t = _window_tables(head)
     by_name = _value_tables(head)
-    names_t = [*(by_name.get(name, {}) for name in (*STATIC_NAMES, *CHUNK_NAMES)),
-               *(table for d in WINDOW for table in window_t[d])]
+    names_t = [by_name.get(name, {}) for name in (
+        *STATIC_NAMES, *CHUNK_NAMES, *(name for d in WINDOW for name in WINDOW_NAMES[d]))]
     columns: list[list] = [[] for _ in names_t]
     lengths: list[int] = []
     words: list[tuple[str, str]] = []
